@@ -1,0 +1,20 @@
+//! The protocol's Solidity ABI, declared once.
+//!
+//! Each module holds one interface with its events and custom errors, written with
+//! `alloy_sol_types::sol!`. Contracts emit these events and return these errors; the scripts
+//! and tests call through the same declarations, so a change here is a change everywhere.
+//! Fixed-point conventions shared by every interface:
+//! - prices (oracle output, strike prices) carry 18 decimals (`1e18` = 1 unit of the strike asset);
+//! - option tokens carry 18 decimals (`1e18` = one option on one unit of the underlying);
+//! - collateral amounts are in the collateral token's own decimals and are normalised once, by the
+//!   escrow, when they enter its accounting.
+#![no_std]
+
+pub mod chainlink;
+pub mod erc20;
+
+/// Scale of every price and strike in the protocol.
+pub const PRICE_SCALE: u128 = 1_000_000_000_000_000_000;
+
+/// Decimals of every option token.
+pub const OPTION_DECIMALS: u8 = 18;
