@@ -12,6 +12,7 @@
 
 pub mod chainlink;
 pub mod erc20;
+pub mod escrow;
 
 /// Scale of every price and strike in the protocol.
 pub const PRICE_SCALE: u128 = 1_000_000_000_000_000_000;
