@@ -13,6 +13,8 @@
 pub mod chainlink;
 pub mod erc20;
 pub mod escrow;
+pub mod governance;
+pub mod proxy;
 
 /// Scale of every price and strike in the protocol.
 pub const PRICE_SCALE: u128 = 1_000_000_000_000_000_000;
