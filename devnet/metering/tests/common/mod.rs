@@ -1,0 +1,145 @@
+//! A minimal wasmi host for instrumented modules: sets the meter globals, calls
+//! `user_entrypoint`, reads the globals back. `pay_for_memory_grow` charges like nitro.
+
+use stylus_metering::memory::{MemoryModel, PageTracker};
+use stylus_metering::pricing::{self, InkPrice};
+use stylus_metering::{
+    instrument, stylus_features, Instrumented, MeterConfig, MeterState, ENTRY_POINT, INK_LEFT,
+    INK_STATUS, STACK_LEFT,
+};
+use wasmi::{Caller, Engine, Extern, Global, Linker, Module, Store, Val};
+
+#[derive(Default)]
+pub struct Host {
+    pub grows: Vec<i32>,
+    pub pages: PageTracker,
+}
+
+pub struct Run {
+    pub result: Result<i32, wasmi::Error>,
+    pub meter: MeterState,
+    pub host: Host,
+}
+
+impl Run {
+    pub fn ok(&self) -> i32 {
+        match &self.result {
+            Ok(value) => *value,
+            Err(error) => panic!("call trapped: {error}"),
+        }
+    }
+}
+
+pub fn wat_module(text: &str) -> Vec<u8> {
+    wat::parse_str(text).expect("test WAT parses")
+}
+
+/// Instruments with the default (Stylus v2) configuration and checks the output is valid.
+pub fn meter(text: &str) -> Instrumented {
+    meter_with(text, &MeterConfig::default())
+}
+
+pub fn meter_with(text: &str, config: &MeterConfig) -> Instrumented {
+    let out = instrument(&wat_module(text), config).expect("instrumentation succeeds");
+    assert_valid(&out.wasm);
+    out
+}
+
+pub fn assert_valid(wasm: &[u8]) {
+    wasmparser::Validator::new_with_features(stylus_features())
+        .validate_all(wasm)
+        .expect("instrumented module is valid");
+}
+
+fn global(caller: &Caller<'_, Host>, name: &str) -> Global {
+    caller
+        .get_export(name)
+        .and_then(Extern::into_global)
+        .expect("meter global exported")
+}
+
+/// Buys `ink` from inside a host function, marking the program out of ink if it cannot pay.
+fn host_buy_ink(caller: &mut Caller<'_, Host>, ink: u64) -> Result<(), wasmi::Error> {
+    let left = global(caller, INK_LEFT);
+    let Val::I64(bits) = left.get(&*caller) else {
+        unreachable!("ink global is i64")
+    };
+    match pricing::buy_ink(bits as u64, ink) {
+        Some(rest) => {
+            left.set(&mut *caller, Val::I64(rest as i64))?;
+            Ok(())
+        }
+        None => {
+            global(caller, INK_STATUS).set(&mut *caller, Val::I32(1))?;
+            Err(wasmi::Error::new("out of ink"))
+        }
+    }
+}
+
+pub fn run(out: &Instrumented, arg: i32, ink: u64, stack: u32) -> Run {
+    // Let nitro's depth checker, not wasmi's own frame limit, decide when recursion stops.
+    let mut config = wasmi::Config::default();
+    config.set_max_recursion_depth(stylus_metering::max_call_depth(stack));
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, &out.wasm[..]).expect("wasmi accepts the module");
+    let mut store = Store::new(&engine, Host::default());
+    let mut linker = <Linker<Host>>::new(&engine);
+    linker
+        .func_wrap(
+            "vm_hooks",
+            "pay_for_memory_grow",
+            |mut caller: Caller<'_, Host>, pages: i32| -> Result<(), wasmi::Error> {
+                caller.data_mut().grows.push(pages);
+                if pages == 0 {
+                    return host_buy_ink(&mut caller, pricing::hostio::PAY_FOR_MEMORY_GROW);
+                }
+                let pages = u16::try_from(pages).unwrap_or(u16::MAX);
+                let gas = caller
+                    .data_mut()
+                    .pages
+                    .add_pages(&MemoryModel::default(), pages);
+                host_buy_ink(&mut caller, InkPrice::default().gas_to_ink(gas))
+            },
+        )
+        .expect("host function defined");
+    let instance = linker
+        .instantiate_and_start(&mut store, &module)
+        .expect("instantiates");
+    let ink_global = instance.get_global(&store, INK_LEFT).expect("ink global");
+    let status_global = instance.get_global(&store, INK_STATUS).expect("status");
+    let stack_global = instance.get_global(&store, STACK_LEFT).expect("stack");
+    ink_global.set(&mut store, Val::I64(ink as i64)).unwrap();
+    status_global.set(&mut store, Val::I32(0)).unwrap();
+    stack_global
+        .set(&mut store, Val::I32(stack as i32))
+        .unwrap();
+
+    let entry = instance
+        .get_typed_func::<i32, i32>(&store, ENTRY_POINT)
+        .expect("entry point");
+    let result = entry.call(&mut store, arg);
+
+    let (Val::I64(ink), Val::I32(status), Val::I32(stack)) = (
+        ink_global.get(&store),
+        status_global.get(&store),
+        stack_global.get(&store),
+    ) else {
+        unreachable!("meter globals have fixed types")
+    };
+    Run {
+        result,
+        meter: MeterState::read(ink, status, stack),
+        host: store.into_data(),
+    }
+}
+
+/// Plenty of ink and Arbitrum's stack budget.
+pub const INK: u64 = 1_000_000_000;
+pub const STACK: u32 = 22_000;
+
+/// Ink a successful call used.
+pub fn ink_used(out: &Instrumented, arg: i32) -> u64 {
+    let run = run(out, arg, INK, STACK);
+    run.ok();
+    INK - run.meter.ink_left()
+}
