@@ -216,7 +216,7 @@ pub fn validate(wasm: &[u8], limits: &Limits) -> Result<ModuleInfo, ActivationEr
                 for element in reader {
                     let element = element.map_err(invalid)?;
                     elements += 1;
-                    let len = (element.range.end - element.range.start) as u64;
+                    let len = element.range.end - element.range.start;
                     elem_entries += len;
                     data_len += len;
                 }
@@ -225,7 +225,7 @@ pub fn validate(wasm: &[u8], limits: &Limits) -> Result<ModuleInfo, ActivationEr
                 for data in reader {
                     let data = data.map_err(invalid)?;
                     datas += 1;
-                    data_len += (data.range.end - data.range.start) as u64;
+                    data_len += data.range.end - data.range.start;
                 }
             }
             Payload::CodeSectionEntry(body) => {
@@ -250,10 +250,8 @@ pub fn validate(wasm: &[u8], limits: &Limits) -> Result<ModuleInfo, ActivationEr
                 limit!("opcodes in a function body", op_count, 65536);
                 func_index += 1;
             }
-            Payload::CustomSection(section) => {
-                if section.name() == "name" {
-                    check_module_name(section.data())?;
-                }
+            Payload::CustomSection(section) if section.name() == "name" => {
+                check_module_name(section.data())?;
             }
             _ => {}
         }

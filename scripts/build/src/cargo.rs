@@ -16,7 +16,9 @@ pub enum CargoError {
     Manifest { path: PathBuf, message: String },
     #[error("no crate named `{0}` under contracts/ or among the workspace members")]
     UnknownPackage(String),
-    #[error("cargo failed to compile `{package}` for wasm32-unknown-unknown (see its output above)")]
+    #[error(
+        "cargo failed to compile `{package}` for wasm32-unknown-unknown (see its output above)"
+    )]
     Compile { package: String },
     #[error("cannot run cargo: {0}")]
     Spawn(std::io::Error),
@@ -114,7 +116,12 @@ fn package_dir(root: &Path, package: &str) -> Result<PathBuf, CargoError> {
 }
 
 /// Compiles one crate's library to WASM with the release profile; returns the module's path.
-pub fn compile_wasm(root: &Path, package: &str, verbose: bool) -> Result<PathBuf, CargoError> {
+pub fn compile_wasm(
+    root: &Path,
+    package: &str,
+    verbose: bool,
+    opt_level: Option<&str>,
+) -> Result<PathBuf, CargoError> {
     package_dir(root, package)?;
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root).args([
@@ -134,14 +141,22 @@ pub fn compile_wasm(root: &Path, package: &str, verbose: bool) -> Result<PathBuf
     for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
         cmd.env_remove(var);
     }
+    let target_dir = match opt_level {
+        Some(level) => {
+            cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", level);
+            root.join("target").join(format!("opt-{level}"))
+        }
+        None => root.join("target"),
+    };
+    cmd.arg("--target-dir").arg(&target_dir);
     let status = cmd.status().map_err(CargoError::Spawn)?;
     if !status.success() {
         return Err(CargoError::Compile {
             package: package.to_string(),
         });
     }
-    Ok(root
-        .join("target/wasm32-unknown-unknown/release")
+    Ok(target_dir
+        .join("wasm32-unknown-unknown/release")
         .join(format!("{}.wasm", package.replace('-', "_"))))
 }
 
@@ -192,14 +207,8 @@ fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CargoError> {
 pub fn export_abi(root: &Path, package: &str) -> Result<String, CargoError> {
     package_dir(root, package)?;
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(root).args([
-        "run",
-        "--quiet",
-        "-p",
-        package,
-        "--features",
-        "export-abi",
-    ]);
+    cmd.current_dir(root)
+        .args(["run", "--quiet", "-p", package, "--features", "export-abi"]);
     for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
         cmd.env_remove(var);
     }

@@ -9,10 +9,12 @@
 //! The artefacts land in `target/stylus/<crate>/` (`<crate>.wasm`, `code.bin`, `initcode.bin`)
 //! where the deployer and the tests pick them up.
 
+mod abi_check;
 mod artifact;
 mod cargo;
 mod report;
 
+pub use abi_check::{drift, exported_functions, Drift};
 pub use artifact::{Artifact, ContractError};
 pub use cargo::{committed_interface, contract_crates, export_abi, workspace_root, CargoError};
 pub use report::table;
@@ -28,6 +30,9 @@ pub struct BuildOptions {
     pub max_code_size: usize,
     /// Print cargo's own progress.
     pub verbose: bool,
+    /// Override the release profile's `opt-level` (`"3"`, `"s"`, `"z"`), building into its own
+    /// target directory; used to measure which level compresses smallest.
+    pub opt_level: Option<String>,
 }
 
 impl BuildOptions {
@@ -36,6 +41,7 @@ impl BuildOptions {
             root: root.into(),
             max_code_size: stylus_program::code::MAX_CODE_SIZE,
             verbose: false,
+            opt_level: None,
         }
     }
 }
@@ -55,10 +61,15 @@ pub enum BuildError {
 
 /// Compiles and checks one contract crate.
 pub fn build_contract(package: &str, opts: &BuildOptions) -> Result<Artifact, BuildError> {
-    let wasm_path = cargo::compile_wasm(&opts.root, package, opts.verbose)?;
+    let wasm_path =
+        cargo::compile_wasm(&opts.root, package, opts.verbose, opts.opt_level.as_deref())?;
     let hash = cargo::project_hash(&opts.root, package)?;
     artifact::Artifact::from_wasm_file(package, &wasm_path, hash, opts.max_code_size)
-        .and_then(|a| a.write(&artifact_dir(&opts.root, package)).map(|_| a))
+        .and_then(|a| match opts.opt_level {
+            // Measurements must not overwrite the artefacts deployers use.
+            Some(_) => Ok(a),
+            None => a.write(&artifact_dir(&opts.root, package)).map(|_| a),
+        })
         .map_err(|source| BuildError::Contract {
             package: package.to_string(),
             source,

@@ -24,7 +24,11 @@ fn counter_builds_into_deployable_code() {
     for hook in ["read_args", "write_result", "storage_load_bytes32"] {
         assert!(a.info.imports.iter().any(|i| i == hook), "imports {hook}");
     }
-    assert!(a.code.len() < 24 * 1024 / 2, "a counter is small: {}", a.code.len());
+    assert!(
+        a.code.len() < 24 * 1024 / 2,
+        "a counter is small: {}",
+        a.code.len()
+    );
     let table = contract_build::table(&[Ok(a.clone())]);
     assert!(table.contains("fixture-counter"), "{table}");
     assert!(table.contains('%'), "{table}");
@@ -64,7 +68,10 @@ fn oversized_code_fails_the_build_with_its_size() {
         }
         other => panic!("expected a size refusal, got {other}"),
     }
-    assert!(err.to_string().contains("over the 24576-byte limit"), "{err}");
+    assert!(
+        err.to_string().contains("over the 24576-byte limit"),
+        "{err}"
+    );
 }
 
 #[test]

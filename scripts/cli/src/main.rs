@@ -1,14 +1,16 @@
 //! `options`: build, deploy and operate the protocol.
 
 use clap::{Parser, Subcommand};
-use contract_build::{
-    build_all, build_contract, committed_interface, contract_crates, export_abi, table,
-    workspace_root, BuildOptions,
-};
+use contract_build::workspace_root;
+use std::path::Path;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "options", version, about = "Stylus options clearing: build, deploy, operate")]
+#[command(
+    name = "options",
+    version,
+    about = "Stylus options clearing: build, deploy, operate"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,10 +26,14 @@ enum Command {
         /// Show cargo's output.
         #[arg(long)]
         verbose: bool,
+        /// Build at opt-level 3, "s" and "z" and print the compressed sizes side by side.
+        #[arg(long)]
+        compare_opt_levels: bool,
     },
-    /// Export each contract's Solidity interface and compare it with the committed `I*.sol`.
+    /// Check each contract's exported Solidity interface against its committed `I*.sol` file and
+    /// against its declaration in the `abi` crate.
     Abi {
-        /// Rewrite the committed files instead of checking them.
+        /// Rewrite the committed `I*.sol` files from the export.
         #[arg(long)]
         write: bool,
     },
@@ -35,88 +41,72 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Some(root) = std::env::current_dir().ok().and_then(|d| workspace_root(&d)) else {
+    let Some(root) = std::env::current_dir()
+        .ok()
+        .and_then(|d| workspace_root(&d))
+    else {
         eprintln!("error: run this inside the workspace (no Cargo.toml with [workspace] found)");
         return ExitCode::FAILURE;
     };
-    match cli.command {
-        Command::Build { contracts, verbose } => {
-            let mut opts = BuildOptions::new(root);
-            opts.verbose = verbose;
-            let results = if contracts.is_empty() {
-                match build_all(&opts) {
-                    Ok(results) => results,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                }
-            } else {
-                contracts
-                    .iter()
-                    .map(|c| build_contract(c, &opts))
-                    .collect()
-            };
-            print!("{}", table(&results));
-            let failed = results.iter().filter(|r| r.is_err()).count();
-            if failed > 0 {
-                eprintln!("error: {failed} contract(s) cannot be deployed as built");
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
+    let outcome = match cli.command {
+        Command::Build {
+            contracts,
+            verbose,
+            compare_opt_levels,
+        } => build(&root, &contracts, verbose, compare_opt_levels),
+        Command::Abi { write } => abi(&root, write),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
         }
-        Command::Abi { write } => check_abi(&root, write),
     }
 }
 
-fn check_abi(root: &std::path::Path, write: bool) -> ExitCode {
-    let crates = match contract_crates(root) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+fn build(root: &Path, contracts: &[String], verbose: bool, compare: bool) -> Result<(), String> {
+    if compare {
+        let table =
+            scripts::build::compare_opt_levels(root, contracts).map_err(|e| e.to_string())?;
+        print!("{table}");
+        return Ok(());
+    }
+    let results =
+        scripts::build::build(root, contracts, verbose, None).map_err(|e| e.to_string())?;
+    let (table, failed) = scripts::build::report(&results);
+    print!("{table}");
+    match failed {
+        0 => Ok(()),
+        n => Err(format!("{n} contract(s) cannot be deployed as built")),
+    }
+}
+
+fn abi(root: &Path, write: bool) -> Result<(), String> {
+    let statuses = scripts::abi::check(root).map_err(|e| e.to_string())?;
+    let mut failed = 0;
+    for status in &statuses {
+        if write && !status.file_current {
+            let path = status.file.clone().unwrap_or_else(|| {
+                root.join("contracts")
+                    .join(&status.package)
+                    .join("IContract.sol")
+            });
+            std::fs::write(&path, &status.exported)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            println!("{}: wrote {}", status.package, path.display());
         }
-    };
-    let mut stale = 0;
-    for package in crates {
-        let exported = match export_abi(root, &package) {
-            Ok(text) => text,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let path = match committed_interface(root, &package) {
-            Ok(Some(path)) => path,
-            Ok(None) => {
-                eprintln!("{package}: no committed I*.sol interface in its directory");
-                stale += 1;
-                continue;
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed == exported {
-            println!("{package}: {} up to date", path.display());
-        } else if write {
-            if let Err(e) = std::fs::write(&path, &exported) {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                return ExitCode::FAILURE;
-            }
-            println!("{package}: wrote {}", path.display());
+        let current = write || status.file_current;
+        let drift_ok = status.drift.as_ref().is_some_and(|d| d.is_empty());
+        if current && drift_ok {
+            println!("{}", status.describe());
         } else {
-            eprintln!(
-                "{package}: {} differs from the exported ABI (run `cargo run -p scripts -- abi --write`)",
-                path.display()
-            );
-            stale += 1;
+            eprintln!("{}", status.describe());
+            failed += 1;
         }
     }
-    if stale > 0 {
-        return ExitCode::FAILURE;
+    match failed {
+        0 => Ok(()),
+        n => Err(format!("{n} contract(s) with ABI problems")),
     }
-    ExitCode::SUCCESS
 }

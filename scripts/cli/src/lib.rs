@@ -1,0 +1,4 @@
+//! The `options` command's library: what the subcommands do, callable from tests.
+
+pub mod abi;
+pub mod build;
