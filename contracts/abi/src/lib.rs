@@ -14,6 +14,8 @@ pub mod chainlink;
 pub mod erc20;
 pub mod escrow;
 pub mod governance;
+pub mod option_factory;
+pub mod option_token;
 pub mod proxy;
 
 /// Scale of every price and strike in the protocol.

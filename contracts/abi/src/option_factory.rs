@@ -1,0 +1,324 @@
+//! `IOptionFactory`: allowed products, series creation (EIP-1167 clones via CREATE2) and the
+//! series registry.
+//!
+//! A product is `(underlying, strikeAsset, collateral, isPut)`, identified by
+//! `productId = keccak256(abi.encode(underlying, strikeAsset, collateral, isPut))`; the admin
+//! (later governance) allows it. A series adds `strikePrice` (18 decimals) and `expiry` (unix
+//! seconds, 08:00 UTC grid); its token lives at
+//! `create2(factory, seriesSalt, keccak256(cloneInitCode(implementation)))` with
+//! `seriesSalt = keccak256(abi.encode(underlying, strikeAsset, collateral, isPut, strikePrice, expiry))`,
+//! so `predictSeriesAddress` is known before `createSeries` and a series exists exactly when code
+//! exists at its address.
+
+// `sol!` turns events with many fields into constructors with as many arguments.
+#![allow(clippy::too_many_arguments)]
+
+use alloy_primitives::{keccak256, Address, B256, U256};
+use alloy_sol_types::sol;
+
+sol! {
+    /// Registry and creator of option series.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IOptionFactory {
+        /// The factory was set up.
+        event FactoryInitialized(address indexed admin, address indexed implementation, address indexed escrow);
+        /// The admin role moved.
+        event AdminChanged(address indexed previousAdmin, address indexed newAdmin);
+        /// The admin allowed (`allowed`) or disallowed a product. The symbols label its tokens.
+        event ProductUpdated(
+            bytes32 indexed productId,
+            address indexed underlying,
+            address indexed strikeAsset,
+            address collateral,
+            bool isPut,
+            bool allowed,
+            string underlyingSymbol,
+            string strikeSymbol
+        );
+        /// A new series token exists at `token` (`index` in the enumeration).
+        event SeriesCreated(
+            address indexed token,
+            bytes32 indexed productId,
+            uint64 indexed expiry,
+            address underlying,
+            address strikeAsset,
+            address collateral,
+            bool isPut,
+            uint256 strikePrice,
+            uint256 index,
+            address creator
+        );
+
+        /// `initialize` ran already.
+        error AlreadyInitialized();
+        /// The factory has not been initialised.
+        error NotInitialized();
+        /// Only the admin may do this.
+        error NotAdmin(address caller, address admin);
+        /// A required address is zero.
+        error ZeroAddress();
+        /// Underlying equals strike asset, or the collateral is neither of them.
+        error InvalidProduct(address underlying, address strikeAsset, address collateral);
+        /// `symbol()` of `asset` could not be read as a string.
+        error SymbolUnavailable(address asset);
+        /// The product is not (or no longer) allowed.
+        error ProductNotAllowed(bytes32 productId);
+        /// The expiry is not after the current block timestamp.
+        error ExpiryInPast(uint64 expiry, uint64 timestamp);
+        /// The expiry is not at 08:00 UTC (`expiry % 86400 != 28800`).
+        error ExpiryOffGrid(uint64 expiry);
+        /// The expiry lies beyond `maxExpiry` (now + 10 years).
+        error ExpiryTooFar(uint64 expiry, uint64 maxExpiry);
+        /// Strike price 0.
+        error ZeroStrike();
+        /// Strike price above the bound (1e28, i.e. 1e10 units of strike asset per underlying).
+        error StrikeTooHigh(uint256 strikePrice, uint256 maxStrike);
+        /// The series exists already, as `token`.
+        error SeriesAlreadyExists(address token);
+        /// CREATE2 did not produce the predicted clone.
+        error CloneDeploymentFailed(address predicted);
+        /// The new clone refused initialisation (its revert data is attached).
+        error TokenInitializationFailed(address token, bytes reason);
+        /// Enumeration index past the end.
+        error IndexOutOfRange(uint256 index, uint256 count);
+
+        /// One-time setup (the factory sits behind an ERC-1967 proxy).
+        function initialize(address admin, address implementation, address escrow) external;
+        function admin() external view returns (address);
+        function implementation() external view returns (address);
+        function escrow() external view returns (address);
+        /// Admin only.
+        function setAdmin(address newAdmin) external;
+
+        /// Admin only: allow a product; reads `symbol()` of the underlying and strike asset.
+        function allowProduct(address underlying, address strikeAsset, address collateral, bool isPut) external returns (bytes32);
+        /// Admin only: stop new series of a product (existing series are unaffected).
+        function disallowProduct(address underlying, address strikeAsset, address collateral, bool isPut) external returns (bytes32);
+        function isProductAllowed(address underlying, address strikeAsset, address collateral, bool isPut) external view returns (bool);
+        function productId(address underlying, address strikeAsset, address collateral, bool isPut) external pure returns (bytes32);
+
+        /// Anyone: create the series of an allowed product; returns its token.
+        function createSeries(
+            address underlying,
+            address strikeAsset,
+            address collateral,
+            bool isPut,
+            uint256 strikePrice,
+            uint64 expiry
+        ) external returns (address);
+        /// Address the series' token has (or will have).
+        function predictSeriesAddress(
+            address underlying,
+            address strikeAsset,
+            address collateral,
+            bool isPut,
+            uint256 strikePrice,
+            uint64 expiry
+        ) external view returns (address);
+        /// The series' token, or the zero address if it was not created.
+        function getSeries(
+            address underlying,
+            address strikeAsset,
+            address collateral,
+            bool isPut,
+            uint256 strikePrice,
+            uint64 expiry
+        ) external view returns (address);
+        /// Whether `token` is a series token created by this factory.
+        function isSeries(address token) external view returns (bool);
+        function seriesCount() external view returns (uint256);
+        function seriesAt(uint256 index) external view returns (address);
+    }
+}
+
+/// Seconds past midnight UTC of every expiry (08:00 UTC).
+pub const EXPIRY_TIME_OF_DAY: u64 = 8 * 3600;
+/// Seconds per day.
+pub const SECONDS_PER_DAY: u64 = 86_400;
+/// Furthest expiry accepted, counted from the creating block.
+pub const MAX_EXPIRY_HORIZON: u64 = 3_650 * SECONDS_PER_DAY;
+/// Largest strike price accepted: 1e10 units of strike asset per unit of underlying (18 decimals).
+/// Keeps `strike * amount` far from overflow in the escrow and fits the token's 96-bit field.
+pub const MAX_STRIKE: u128 = 10_000_000_000 * crate::PRICE_SCALE;
+
+/// Length of the EIP-1167 runtime of every series token.
+pub const CLONE_RUNTIME_LEN: usize = 45;
+
+/// The 45-byte EIP-1167 runtime delegating every call to `implementation`.
+pub fn clone_runtime_code(implementation: Address) -> [u8; 45] {
+    let mut code = [0u8; 45];
+    code[..10].copy_from_slice(&[0x36, 0x3d, 0x3d, 0x37, 0x3d, 0x3d, 0x3d, 0x36, 0x3d, 0x73]);
+    code[10..30].copy_from_slice(implementation.as_slice());
+    code[30..].copy_from_slice(&[
+        0x5a, 0xf4, 0x3d, 0x82, 0x80, 0x3e, 0x90, 0x3d, 0x91, 0x60, 0x2b, 0x57, 0xfd, 0x5b, 0xf3,
+    ]);
+    code
+}
+
+/// The implementation a 45-byte EIP-1167 runtime delegates to, if `code` is one.
+pub fn clone_implementation(code: &[u8]) -> Option<Address> {
+    if code.len() != 45 {
+        return None;
+    }
+    let implementation = Address::from_slice(&code[10..30]);
+    (clone_runtime_code(implementation)[..] == *code).then_some(implementation)
+}
+
+/// Init code of a clone: a 10-byte constructor that returns the 45-byte runtime after it.
+pub fn clone_init_code(implementation: Address) -> [u8; 55] {
+    let mut code = [0u8; 55];
+    // RETURNDATASIZE(0) PUSH1 45 DUP1 PUSH1 10 RETURNDATASIZE(0) CODECOPY DUP2(0) RETURN
+    code[..10].copy_from_slice(&[0x3d, 0x60, 0x2d, 0x80, 0x60, 0x0a, 0x3d, 0x39, 0x81, 0xf3]);
+    code[10..].copy_from_slice(&clone_runtime_code(implementation));
+    code
+}
+
+/// `abi.encode(underlying, strikeAsset, collateral, isPut)`, hashed into the product id. Contracts
+/// hash it with the host's keccak; [`product_id`] hashes it in software.
+pub fn product_id_preimage(
+    underlying: Address,
+    strike_asset: Address,
+    collateral: Address,
+    is_put: bool,
+) -> [u8; 128] {
+    let mut out = [0u8; 128];
+    out[12..32].copy_from_slice(underlying.as_slice());
+    out[44..64].copy_from_slice(strike_asset.as_slice());
+    out[76..96].copy_from_slice(collateral.as_slice());
+    out[127] = u8::from(is_put);
+    out
+}
+
+/// `abi.encode(underlying, strikeAsset, collateral, isPut, strikePrice, expiry)`, hashed into the
+/// series salt.
+pub fn series_salt_preimage(
+    underlying: Address,
+    strike_asset: Address,
+    collateral: Address,
+    is_put: bool,
+    strike_price: U256,
+    expiry: u64,
+) -> [u8; 192] {
+    let mut out = [0u8; 192];
+    out[..128].copy_from_slice(&product_id_preimage(underlying, strike_asset, collateral, is_put));
+    out[128..160].copy_from_slice(&strike_price.to_be_bytes::<32>());
+    out[184..192].copy_from_slice(&expiry.to_be_bytes());
+    out
+}
+
+/// `0xff ‖ deployer ‖ salt ‖ initCodeHash`, whose keccak's last 20 bytes are the CREATE2 address.
+pub fn create2_preimage(deployer: Address, salt: B256, init_code_hash: B256) -> [u8; 85] {
+    let mut out = [0u8; 85];
+    out[0] = 0xff;
+    out[1..21].copy_from_slice(deployer.as_slice());
+    out[21..53].copy_from_slice(salt.as_slice());
+    out[53..].copy_from_slice(init_code_hash.as_slice());
+    out
+}
+
+/// The product id (software keccak, for scripts and tests).
+pub fn product_id(underlying: Address, strike_asset: Address, collateral: Address, is_put: bool) -> B256 {
+    keccak256(product_id_preimage(underlying, strike_asset, collateral, is_put))
+}
+
+/// The series salt (software keccak, for scripts and tests).
+pub fn series_salt(
+    underlying: Address,
+    strike_asset: Address,
+    collateral: Address,
+    is_put: bool,
+    strike_price: U256,
+    expiry: u64,
+) -> B256 {
+    keccak256(series_salt_preimage(underlying, strike_asset, collateral, is_put, strike_price, expiry))
+}
+
+/// Address of the clone of `implementation` that `deployer` creates with `salt` (software keccak).
+pub fn predict_clone_address(deployer: Address, salt: B256, implementation: Address) -> Address {
+    let init_code_hash = keccak256(clone_init_code(implementation));
+    Address::from_slice(&keccak256(create2_preimage(deployer, salt, init_code_hash))[12..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{address, b256, hex};
+
+    #[test]
+    fn clone_code_is_the_eip1167_reference() {
+        // Reference bytecode from the EIP-1167 text, with implementation 0xbebe…be.
+        let implementation = address!("bebebebebebebebebebebebebebebebebebebebe");
+        assert_eq!(
+            clone_runtime_code(implementation)[..],
+            hex!("363d3d373d3d3d363d73bebebebebebebebebebebebebebebebebebebebe5af43d82803e903d91602b57fd5bf3")[..]
+        );
+        assert_eq!(
+            clone_init_code(implementation)[..],
+            hex!("3d602d80600a3d3981f3363d3d373d3d3d363d73bebebebebebebebebebebebebebebebebebebebe5af43d82803e903d91602b57fd5bf3")[..]
+        );
+    }
+
+    #[test]
+    fn clone_implementation_recognises_only_clones() {
+        let implementation = address!("00000000000000000000000000000000000000aa");
+        let runtime = clone_runtime_code(implementation);
+        assert_eq!(clone_implementation(&runtime), Some(implementation));
+        let mut altered = runtime;
+        altered[44] = 0x00;
+        assert_eq!(clone_implementation(&altered), None);
+        assert_eq!(clone_implementation(&runtime[..44]), None);
+        assert_eq!(clone_implementation(&[0xef, 0xf0, 0x00, 0x00]), None);
+    }
+
+    #[test]
+    fn create2_prediction_matches_eip1014_example() {
+        // EIP-1014 example 5: deployer 0x00000000000000000000000000000000deadbeef,
+        // salt 0x…cafebabe, init code 0xdeadbeef.
+        let deployer = address!("00000000000000000000000000000000deadbeef");
+        let salt = b256!("00000000000000000000000000000000000000000000000000000000cafebabe");
+        assert_eq!(
+            deployer.create2(salt, keccak256(hex!("deadbeef"))),
+            address!("60f3f640a8508fC6a86d45DF051962668E1e8AC7")
+        );
+    }
+
+    #[test]
+    fn salts_separate_every_field() {
+        let a = address!("0000000000000000000000000000000000000001");
+        let b = address!("0000000000000000000000000000000000000002");
+        let c = address!("0000000000000000000000000000000000000003");
+        let k = U256::from(3000u64) * U256::from(crate::PRICE_SCALE);
+        let base = series_salt(a, b, c, false, k, 1_800_000_000);
+        assert_ne!(base, series_salt(b, a, c, false, k, 1_800_000_000));
+        assert_ne!(base, series_salt(a, b, a, false, k, 1_800_000_000));
+        assert_ne!(base, series_salt(a, b, c, true, k, 1_800_000_000));
+        assert_ne!(base, series_salt(a, b, c, false, k + U256::from(1), 1_800_000_000));
+        assert_ne!(base, series_salt(a, b, c, false, k, 1_800_086_400));
+        assert_ne!(product_id(a, b, c, false), product_id(a, b, c, true));
+    }
+
+    #[test]
+    fn preimages_equal_abi_encode() {
+        use alloy_sol_types::SolValue;
+        let a = address!("1111111111111111111111111111111111111111");
+        let b = address!("2222222222222222222222222222222222222222");
+        let c = address!("3333333333333333333333333333333333333333");
+        let k = U256::from(1_850_250_000_000_000_000_000u128);
+        assert_eq!(product_id_preimage(a, b, c, true)[..], (a, b, c, true).abi_encode()[..]);
+        assert_eq!(
+            series_salt_preimage(a, b, c, true, k, 1_795_766_400)[..],
+            (a, b, c, true, k, 1_795_766_400u64).abi_encode()[..]
+        );
+    }
+
+    #[test]
+    fn clone_prediction_equals_alloy_create2() {
+        let deployer = address!("00000000000000000000000000000000000f0c70");
+        let implementation = address!("00000000000000000000000000000000000001e1");
+        let salt = b256!("0101010101010101010101010101010101010101010101010101010101010101");
+        assert_eq!(
+            predict_clone_address(deployer, salt, implementation),
+            deployer.create2(salt, keccak256(clone_init_code(implementation)))
+        );
+    }
+}
