@@ -1,0 +1,285 @@
+//! The HTTP server: one POST endpoint taking JSON-RPC requests and batches, bounded in body
+//! size, batch size and time, so that no request can crash or hang the node.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use devnet_chain::{Chain, ChainConfig};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{self, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::api::Api;
+use crate::jsonrpc::{self, Body, RpcError, INTERNAL_ERROR, INVALID_REQUEST};
+use crate::keys::{self, DevKey};
+use crate::NodeConfig;
+
+/// A client gets this long to send its headers, and again its body.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Service {
+    api: Api,
+    max_body_bytes: usize,
+    max_batch: usize,
+}
+
+/// Entry point of the node.
+pub struct Node;
+
+/// A running node; dropping it stops the node.
+#[derive(Debug)]
+pub struct NodeHandle {
+    /// `http://host:port`.
+    pub url: String,
+    pub addr: SocketAddr,
+    /// The funded keys: the mnemonic accounts, then nitro's dev key.
+    pub keys: Vec<DevKey>,
+    /// The chain behind the node, for tests that want to look underneath the RPC.
+    pub chain: Chain,
+    shutdown: Option<watch::Sender<bool>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl NodeHandle {
+    /// Stops the server and waits for it to finish.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(true);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for NodeHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Node {
+    /// Starts the chain with its dev accounts funded.
+    pub fn chain(config: &NodeConfig) -> Result<(Chain, Vec<DevKey>), io::Error> {
+        let chain = Chain::new(ChainConfig {
+            chain_id: config.chain_id,
+            genesis_timestamp: config.genesis_timestamp,
+            dev_balance: config.balance,
+            // The node funds its own accounts (anvil's, then nitro's).
+            dev_accounts: 0,
+            ..ChainConfig::default()
+        });
+        let keys = keys::dev_keys(config.accounts);
+        for key in &keys {
+            chain
+                .set_balance(key.address, config.balance)
+                .map_err(io::Error::other)?;
+        }
+        Ok((chain, keys))
+    }
+
+    /// Starts a node on its own thread and runtime (so that it serves sync and async callers
+    /// alike) and returns once it listens.
+    pub fn spawn(config: NodeConfig) -> io::Result<NodeHandle> {
+        let (chain, keys) = Self::chain(&config)?;
+        let listener = std::net::TcpListener::bind((config.host, config.port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (shutdown, stopped) = watch::channel(false);
+        let service = Arc::new(Service {
+            api: Api::new(chain.clone(), keys.clone(), client_version()),
+            max_body_bytes: config.max_body_bytes,
+            max_batch: config.max_batch,
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("devnet-node")
+            .enable_all()
+            .build()?;
+        let thread = thread::Builder::new()
+            .name("devnet-node".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match TcpListener::from_std(listener) {
+                        Ok(listener) => serve(listener, service, stopped).await,
+                        Err(e) => eprintln!("devnet: cannot listen: {e}"),
+                    }
+                });
+            })?;
+        Ok(NodeHandle {
+            url: format!("http://{addr}"),
+            addr,
+            keys,
+            chain,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// The `web3_clientVersion` string.
+pub fn client_version() -> String {
+    format!("devnet/v{}", env!("CARGO_PKG_VERSION"))
+}
+
+async fn serve(listener: TcpListener, service: Arc<Service>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stopped.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let handler = service_fn(move |request| handle(service.clone(), request));
+            let mut builder = http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(READ_TIMEOUT);
+            let connection = builder.serve_connection(TokioIo::new(stream), handler);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopped.changed() => connection.as_mut().graceful_shutdown(),
+            }
+        });
+    }
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // Browser dApps on another origin talk to a dev node directly.
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("*"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
+    response
+}
+
+fn error_response(status: StatusCode, error: RpcError) -> Response<Full<Bytes>> {
+    let body = jsonrpc::response(Value::Null, Err(error));
+    json_response(status, body.to_string().into_bytes())
+}
+
+async fn handle(
+    service: Arc<Service>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    if request.method() == Method::OPTIONS {
+        return Ok(json_response(StatusCode::NO_CONTENT, Vec::new()));
+    }
+    if request.method() != Method::POST {
+        return Ok(error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            RpcError::new(INVALID_REQUEST, "JSON-RPC requests are POSTed"),
+        ));
+    }
+    let limit = service.max_body_bytes;
+    let too_large = |size: Option<u64>| {
+        let size = size.map_or("a".to_string(), |s| format!("{s} bytes:"));
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            RpcError::new(
+                INVALID_REQUEST,
+                format!("request body too large: {size} over the limit of {limit} bytes"),
+            ),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Ok(too_large(declared));
+    }
+    let body = Limited::new(request.into_body(), limit).collect();
+    let body = match tokio::time::timeout(READ_TIMEOUT, body).await {
+        Err(_) => {
+            return Ok(error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                RpcError::new(INVALID_REQUEST, "request body not received in time"),
+            ))
+        }
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return Ok(too_large(None)),
+        Ok(Err(e)) => {
+            return Ok(error_response(
+                StatusCode::BAD_REQUEST,
+                RpcError::new(INVALID_REQUEST, format!("cannot read the body: {e}")),
+            ))
+        }
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    // Execution blocks on the chain's thread: keep it off the async workers.
+    let answered = tokio::task::spawn_blocking(move || service.answer(&body)).await;
+    Ok(match answered {
+        Ok(Some(answer)) => json_response(StatusCode::OK, answer),
+        Ok(None) => json_response(StatusCode::OK, Vec::new()),
+        Err(e) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            RpcError::new(INTERNAL_ERROR, format!("request failed: {e}")),
+        ),
+    })
+}
+
+impl Service {
+    /// The response body for a request body; `None` when it held only notifications.
+    fn answer(&self, body: &[u8]) -> Option<Vec<u8>> {
+        let answer = match jsonrpc::parse(body, self.max_batch) {
+            Err(error) => Some(jsonrpc::response(Value::Null, Err(error))),
+            Ok(Body::Single(entry)) => self.run(entry),
+            Ok(Body::Batch(entries)) => {
+                let answers: Vec<Value> = entries.into_iter().filter_map(|e| self.run(e)).collect();
+                (!answers.is_empty()).then_some(Value::Array(answers))
+            }
+        };
+        answer.map(|a| a.to_string().into_bytes())
+    }
+
+    fn run(&self, entry: jsonrpc::Entry) -> Option<Value> {
+        match entry {
+            Err((id, error)) => Some(jsonrpc::response(id, Err(error))),
+            Ok(request) => {
+                let result = self.api.call(&request.method, &request.params);
+                request.id.map(|id| jsonrpc::response(id, result))
+            }
+        }
+    }
+}
