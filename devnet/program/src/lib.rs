@@ -6,10 +6,12 @@
 //! - [`initcode`]: the 43-byte EVM prelude that deploys that code;
 //! - [`process`]: the WASM clean-up cargo-stylus applies before compression;
 //! - [`hostio`]: the `vm_hooks` import table (names and signatures);
-//! - [`validate`]: nitro's activation-time rules, each refusal with its reason.
+//! - [`validate`]: nitro's activation-time rules, each refusal with its reason;
+//! - [`arbitrum`]: the `ArbWasm`/`ArbSys` precompiles and the `StylusDeployer` contract.
 //!
 //! It knows nothing of any contract and runs no code.
 
+pub mod arbitrum;
 pub mod code;
 pub mod hostio;
 pub mod initcode;
