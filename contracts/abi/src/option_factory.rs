@@ -49,9 +49,8 @@ sol! {
             address creator
         );
 
-        /// `initialize` ran already.
-        error AlreadyInitialized();
-        /// The factory has not been initialised.
+        /// The factory has not been initialised (its `initialize` runs once, guarded by
+        /// `IInitializable`, whose `InvalidInitialization` a second call returns).
         error NotInitialized();
         /// Only the admin may do this.
         error NotAdmin(address caller, address admin);
@@ -82,7 +81,7 @@ sol! {
         /// Enumeration index past the end.
         error IndexOutOfRange(uint256 index, uint256 count);
 
-        /// One-time setup (the factory sits behind an ERC-1967 proxy).
+        /// One-time setup through the ERC-1967 proxy (the bare implementation is locked).
         function initialize(address admin, address implementation, address escrow) external;
         function admin() external view returns (address);
         function implementation() external view returns (address);
@@ -200,7 +199,12 @@ pub fn series_salt_preimage(
     expiry: u64,
 ) -> [u8; 192] {
     let mut out = [0u8; 192];
-    out[..128].copy_from_slice(&product_id_preimage(underlying, strike_asset, collateral, is_put));
+    out[..128].copy_from_slice(&product_id_preimage(
+        underlying,
+        strike_asset,
+        collateral,
+        is_put,
+    ));
     out[128..160].copy_from_slice(&strike_price.to_be_bytes::<32>());
     out[184..192].copy_from_slice(&expiry.to_be_bytes());
     out
@@ -217,8 +221,18 @@ pub fn create2_preimage(deployer: Address, salt: B256, init_code_hash: B256) -> 
 }
 
 /// The product id (software keccak, for scripts and tests).
-pub fn product_id(underlying: Address, strike_asset: Address, collateral: Address, is_put: bool) -> B256 {
-    keccak256(product_id_preimage(underlying, strike_asset, collateral, is_put))
+pub fn product_id(
+    underlying: Address,
+    strike_asset: Address,
+    collateral: Address,
+    is_put: bool,
+) -> B256 {
+    keccak256(product_id_preimage(
+        underlying,
+        strike_asset,
+        collateral,
+        is_put,
+    ))
 }
 
 /// The series salt (software keccak, for scripts and tests).
@@ -230,7 +244,14 @@ pub fn series_salt(
     strike_price: U256,
     expiry: u64,
 ) -> B256 {
-    keccak256(series_salt_preimage(underlying, strike_asset, collateral, is_put, strike_price, expiry))
+    keccak256(series_salt_preimage(
+        underlying,
+        strike_asset,
+        collateral,
+        is_put,
+        strike_price,
+        expiry,
+    ))
 }
 
 /// Address of the clone of `implementation` that `deployer` creates with `salt` (software keccak).
@@ -292,7 +313,10 @@ mod tests {
         assert_ne!(base, series_salt(b, a, c, false, k, 1_800_000_000));
         assert_ne!(base, series_salt(a, b, a, false, k, 1_800_000_000));
         assert_ne!(base, series_salt(a, b, c, true, k, 1_800_000_000));
-        assert_ne!(base, series_salt(a, b, c, false, k + U256::from(1), 1_800_000_000));
+        assert_ne!(
+            base,
+            series_salt(a, b, c, false, k + U256::from(1), 1_800_000_000)
+        );
         assert_ne!(base, series_salt(a, b, c, false, k, 1_800_086_400));
         assert_ne!(product_id(a, b, c, false), product_id(a, b, c, true));
     }
@@ -304,7 +328,10 @@ mod tests {
         let b = address!("2222222222222222222222222222222222222222");
         let c = address!("3333333333333333333333333333333333333333");
         let k = U256::from(1_850_250_000_000_000_000_000u128);
-        assert_eq!(product_id_preimage(a, b, c, true)[..], (a, b, c, true).abi_encode()[..]);
+        assert_eq!(
+            product_id_preimage(a, b, c, true)[..],
+            (a, b, c, true).abi_encode()[..]
+        );
         assert_eq!(
             series_salt_preimage(a, b, c, true, k, 1_795_766_400)[..],
             (a, b, c, true, k, 1_795_766_400u64).abi_encode()[..]
