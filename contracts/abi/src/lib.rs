@@ -16,6 +16,7 @@ pub mod escrow;
 pub mod governance;
 pub mod option_factory;
 pub mod option_token;
+pub mod oracle;
 pub mod proxy;
 
 /// Scale of every price and strike in the protocol.
