@@ -9,6 +9,9 @@ use wasmparser::Operator;
 /// Nitro's price for operators it does not support (floats, SIMD, atomics, references...).
 pub const UNSUPPORTED_INK: u64 = u64::MAX;
 
+/// The bulk-memory operators nitro refuses (it supports only `memory.fill` and `memory.copy`).
+pub const BULK_SEGMENTS: &str = "the bulk-memory segment and table operations";
+
 /// How nitro treats an operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpClass {
@@ -165,17 +168,16 @@ pub fn classify(op: &Operator) -> OpClass {
         MemoryCopy { .. } | MemoryFill { .. } => 950,
         BrTable { .. } => 2400,
         CallIndirect { .. } => 13610,
-        MemoryInit { .. } | DataDrop { .. } => {
-            return OpClass::Unsupported("bulk-memory segment operations")
-        }
-        TableInit { .. }
+        MemoryInit { .. }
+        | DataDrop { .. }
+        | TableInit { .. }
         | ElemDrop { .. }
-        | TableCopy { .. }
-        | TableFill { .. }
+        | TableCopy { .. } => return OpClass::Unsupported(BULK_SEGMENTS),
+        TableFill { .. }
         | TableGet { .. }
         | TableSet { .. }
         | TableGrow { .. }
-        | TableSize { .. } => return OpClass::Unsupported("table operations (reference types)"),
+        | TableSize { .. } => return OpClass::Unsupported("reference types"),
         RefNull { .. } | RefIsNull | RefFunc { .. } | TypedSelect { .. } => {
             return OpClass::Unsupported("reference types")
         }

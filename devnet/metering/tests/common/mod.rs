@@ -1,6 +1,9 @@
 //! A minimal wasmi host for instrumented modules: sets the meter globals, calls
 //! `user_entrypoint`, reads the globals back. `pay_for_memory_grow` charges like nitro.
 
+// Each test binary uses its own subset of these helpers.
+#![allow(dead_code)]
+
 use stylus_metering::memory::{MemoryModel, PageTracker};
 use stylus_metering::pricing::{self, InkPrice};
 use stylus_metering::{
@@ -77,6 +80,12 @@ fn host_buy_ink(caller: &mut Caller<'_, Host>, ink: u64) -> Result<(), wasmi::Er
 }
 
 pub fn run(out: &Instrumented, arg: i32, ink: u64, stack: u32) -> Run {
+    try_run(out, arg, ink, stack).expect("instantiates")
+}
+
+/// Like [`run`], but `None` when instantiation itself fails (e.g. a data segment out of
+/// bounds in a generated module).
+pub fn try_run(out: &Instrumented, arg: i32, ink: u64, stack: u32) -> Option<Run> {
     // Let nitro's depth checker, not wasmi's own frame limit, decide when recursion stops.
     let mut config = wasmi::Config::default();
     config.set_max_recursion_depth(stylus_metering::max_call_depth(stack));
@@ -102,9 +111,7 @@ pub fn run(out: &Instrumented, arg: i32, ink: u64, stack: u32) -> Run {
             },
         )
         .expect("host function defined");
-    let instance = linker
-        .instantiate_and_start(&mut store, &module)
-        .expect("instantiates");
+    let instance = linker.instantiate_and_start(&mut store, &module).ok()?;
     let ink_global = instance.get_global(&store, INK_LEFT).expect("ink global");
     let status_global = instance.get_global(&store, INK_STATUS).expect("status");
     let stack_global = instance.get_global(&store, STACK_LEFT).expect("stack");
@@ -126,11 +133,11 @@ pub fn run(out: &Instrumented, arg: i32, ink: u64, stack: u32) -> Run {
     ) else {
         unreachable!("meter globals have fixed types")
     };
-    Run {
+    Some(Run {
         result,
         meter: MeterState::read(ink, status, stack),
         host: store.into_data(),
-    }
+    })
 }
 
 /// Plenty of ink and Arbitrum's stack budget.
