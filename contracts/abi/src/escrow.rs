@@ -1,4 +1,5 @@
-//! The collateral escrow (`ICollateralEscrow`): vaults, margin, settlement and liquidation.
+//! The collateral escrow (`ICollateralEscrow`): vaults, margin, settlement and liquidation, and
+//! its parameter registry (`IEscrowRegistry`), split off to keep the escrow under 24 KiB.
 //!
 //! Vaults are numbered per owner from 1. A vault holds one collateral asset, at most one short
 //! series and at most one long series (same terms and expiry, for spreads). Collateral amounts
@@ -6,6 +7,7 @@
 //! and checks margin once, at the end. The `kind` of an action is one of the `ACTION_*`
 //! constants; the meaning of `asset` and `account` per kind is given there.
 
+use alloy_primitives::U256;
 use alloy_sol_types::sol;
 
 sol! {
@@ -18,18 +20,12 @@ sol! {
         uint256 amount;
     }
 
-    /// Vaults, margin, settlement and auction liquidation.
+    /// Vaults, margin, settlement and auction liquidation. Holds every unit of collateral;
+    /// reads its governed parameters (and pause flags) from an `IEscrowRegistry`.
     #[derive(Debug, PartialEq, Eq)]
     interface ICollateralEscrow {
-        event Initialized(address indexed admin, address indexed guardian, address oracle, address factory);
-        event AdminChanged(address indexed previousAdmin, address indexed newAdmin);
-        event GuardianChanged(address indexed previousGuardian, address indexed newGuardian);
-        event PauseChanged(bool partiallyPaused, bool fullyPaused);
-        event CollateralConfigured(address indexed asset, uint8 decimals, uint256 nakedCap, uint256 dustFloor);
-        event RiskParametersSet(address indexed underlying, uint256 shock, uint64[] maxTimes, uint256[] upperBounds);
-        event AuctionParametersSet(uint64 duration, uint256 discount);
+        event Initialized(address indexed registry, address indexed oracle, address indexed factory);
         event OperatorSet(address indexed owner, address indexed operator, bool approved);
-
         event VaultOpened(address indexed owner, uint256 indexed vaultId, uint8 vaultType);
         event CollateralDeposited(address indexed owner, uint256 indexed vaultId, address indexed asset, address from, uint256 amount);
         event CollateralWithdrawn(address indexed owner, uint256 indexed vaultId, address indexed asset, address to, uint256 amount);
@@ -49,15 +45,14 @@ sol! {
         error ZeroAmount();
         error Reentrancy();
         error SystemPaused(bool partiallyPaused, bool fullyPaused);
-        error ParameterOutOfBounds(uint256 value, uint256 min, uint256 max);
         error InvalidAction(uint256 index, uint8 kind);
         error InvalidVaultId(address owner, uint256 vaultId, uint256 vaultCount);
-        error InvalidVaultType(uint8 vaultType);
+        error InvalidVaultType(uint256 vaultType);
         error CollateralNotAllowed(address asset);
         error CollateralMismatch(address expected, address given);
         error SeriesMismatch(address expected, address given);
         error LongNotMarginable(address shortOption, address longOption);
-        error NakedVaultHoldsLong(address owner, uint256 vaultId);
+        error NakedVaultHoldsLong(address option);
         error InsufficientCollateral(uint256 required, uint256 available);
         error InsufficientVaultBalance(address asset, uint256 requested, uint256 available);
         error NakedCapExceeded(address asset, uint256 exposure, uint256 cap);
@@ -68,29 +63,23 @@ sol! {
         error VaultNotLiquidatable(uint256 requirement, uint256 collateral);
         error PriceNotNewer(uint256 priceUpdatedAt, uint256 lastChange);
         error FeeOnTransferRefused(address asset, uint256 expected, uint256 received);
+        error UnknownSeries(address option);
         error TokenCallFailed(address token);
-        error ExternalCallFailed(address target);
+        /// A call to the registry, oracle, factory or a token reverted with `reason`.
+        error ExternalCallReverted(address target, bytes reason);
         error MarginMath(uint8 code);
 
-        function initialize(address admin, address guardian, address oracle, address factory) external;
-        function setAdmin(address newAdmin) external;
-        function setGuardian(address newGuardian) external;
-        function setPause(bool partiallyPaused, bool fullyPaused) external;
-        function configureCollateral(address asset, uint256 nakedCap, uint256 dustFloor) external;
-        function setRiskParameters(address underlying, uint256 shock, uint64[] memory maxTimes, uint256[] memory upperBounds) external;
-        function setAuctionParameters(uint64 duration, uint256 discount) external;
-
+        function initialize(address registry, address oracle, address factory) external;
         function setOperator(address operator, bool approved) external;
         function operate(address owner, uint256 vaultId, Action[] memory actions) external;
         function redeem(address option, uint256 amount, address to) external returns (uint256 payout);
         function settleVault(address owner, uint256 vaultId, address to) external returns (uint256 payout);
         function liquidate(address owner, uint256 vaultId, uint256 amount, address to) external returns (uint256 collateralPaid);
 
-        function admin() external view returns (address);
-        function guardian() external view returns (address);
-        function paused() external view returns (bool partiallyPaused, bool fullyPaused);
+        function registry() external view returns (address);
         function isOperator(address owner, address operator) external view returns (bool);
         function vaultCount(address owner) external view returns (uint256);
+        function nakedExposure(address asset) external view returns (uint256);
         function getVault(address owner, uint256 vaultId)
             external
             view
@@ -105,19 +94,66 @@ sol! {
                 uint64 lastChange,
                 uint64 auctionStart
             );
+        /// Requirement now, and the collateral above it (`excess`) or missing (`shortfall`).
         function getVaultHealth(address owner, uint256 vaultId)
             external
             view
             returns (uint256 requirement, uint256 excess, uint256 shortfall);
+    }
+
+    /// Governed, bounded parameters of the escrow and its pause flags. Its admin is the
+    /// governance contract; the guardian may only raise the pause flags.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IEscrowRegistry {
+        event Initialized(address indexed admin, address indexed guardian);
+        event AdminChanged(address indexed previousAdmin, address indexed newAdmin);
+        event GuardianChanged(address indexed previousGuardian, address indexed newGuardian);
+        event PauseChanged(bool partiallyPaused, bool fullyPaused);
+        event CollateralConfigured(address indexed asset, uint8 decimals, uint256 nakedCap, uint256 dustFloor);
+        event RiskParametersSet(address indexed underlying, uint256 shock, uint64[] maxTimes, uint256[] upperBounds);
+        event AuctionParametersSet(uint64 duration, uint256 discount);
+
+        error AlreadyInitialized();
+        error Unauthorized(address caller);
+        error ZeroAddress();
+        error ParameterOutOfBounds(uint256 value, uint256 min, uint256 max);
+        error ExternalCallReverted(address target, bytes reason);
+
+        function initialize(address admin, address guardian) external;
+        function setAdmin(address newAdmin) external;
+        function setGuardian(address newGuardian) external;
+        function setPause(bool partiallyPaused, bool fullyPaused) external;
+        /// Allows `asset` as collateral (its `decimals()` are read once, at most 18), with a cap
+        /// on the collateral held in naked vaults and the least collateral a naked vault keeps.
+        function configureCollateral(address asset, uint256 nakedCap, uint256 dustFloor) external;
+        /// Spot shock and an ascending table of (max seconds to expiry, upper bound).
+        function setRiskParameters(address underlying, uint256 shock, uint64[] memory maxTimes, uint256[] memory upperBounds) external;
+        function setAuctionParameters(uint64 duration, uint256 discount) external;
+
+        function admin() external view returns (address);
+        function guardian() external view returns (address);
+        function paused() external view returns (bool partiallyPaused, bool fullyPaused);
         function getCollateralConfig(address asset)
             external
             view
-            returns (uint8 decimals, uint256 nakedCap, uint256 nakedExposure, uint256 dustFloor);
+            returns (uint8 decimals, uint256 nakedCap, uint256 dustFloor);
         function getRiskParameters(address underlying)
             external
             view
             returns (uint256 shock, uint64[] memory maxTimes, uint256[] memory upperBounds);
         function getAuctionParameters() external view returns (uint64 duration, uint256 discount);
+        /// For the escrow, in one static call: pause flags and the collateral's parameters
+        /// (`scale = 10^(18 - decimals)`, 0 if not allowed).
+        function collateralParameters(address asset)
+            external
+            view
+            returns (bool partiallyPaused, bool fullyPaused, uint256 scale, uint256 nakedCap, uint256 dustFloor);
+        /// For the escrow: naked-margin and auction parameters; bucket `i` is packed as
+        /// `maxTime << 128 | upperBound`, unused buckets are 0.
+        function riskParameters(address underlying)
+            external
+            view
+            returns (uint256 shock, uint256[16] memory buckets, uint64 auctionDuration, uint256 auctionDiscount);
     }
 }
 
@@ -145,11 +181,32 @@ pub const ACTION_WITHDRAW_LONG: u8 = 6;
 pub const MIN_SHOCK: u128 = 500_000_000_000_000_000;
 pub const MAX_SHOCK: u128 = 1_000_000_000_000_000_000;
 pub const MAX_UPPER_BOUND: u128 = 1_000_000_000_000_000_000;
+/// Equal to the length of `riskParameters().buckets`.
 pub const MAX_TIME_BUCKETS: usize = 16;
 pub const MAX_BUCKET_TIME: u64 = 2 * 365 * 86_400;
 pub const MIN_AUCTION_DURATION: u64 = 600;
 pub const MAX_AUCTION_DURATION: u64 = 86_400;
 pub const MAX_AUCTION_DISCOUNT: u128 = 500_000_000_000_000_000;
+/// Auction defaults set by `initialize`: one hour, starting 5% of spot below the cash value.
+pub const DEFAULT_AUCTION_DURATION: u64 = 3_600;
+pub const DEFAULT_AUCTION_DISCOUNT: u128 = 50_000_000_000_000_000;
+/// Largest dust floor, in whole collateral tokens.
+pub const MAX_DUST_TOKENS: u64 = 1_000_000;
+
+/// Packs a time bucket as `IEscrowRegistry.riskParameters` returns it.
+pub fn pack_bucket(max_time: u64, upper_bound: U256) -> U256 {
+    (U256::from(max_time) << 128) | upper_bound
+}
+
+/// Unpacks a time bucket; `None` for an unused (zero) bucket.
+pub fn unpack_bucket(word: U256) -> Option<(u64, U256)> {
+    if word.is_zero() {
+        return None;
+    }
+    let mask = (U256::from(1) << 128) - U256::from(1);
+    let time: U256 = word >> 128;
+    Some((time.saturating_to::<u64>(), word & mask))
+}
 
 /// `MarginMath(code)`: an intermediate product overflowed.
 pub const MATH_OVERFLOW: u8 = 1;

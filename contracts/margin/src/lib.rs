@@ -261,8 +261,13 @@ pub fn auction_price(
     Ok(start + rise)
 }
 
-/// Collateral (raw units) paid for `amount` options at auction price `price`, rounded down.
-pub fn auction_payout(amount: U256, price: U256) -> Result<U256> {
+/// Collateral (raw units) paid for `amount` of a vault's `debt` at auction price `price`,
+/// rounded down. At the end price the share is taken exactly (`amount * collateral / debt`), so
+/// repaying the whole debt takes the whole collateral and leaves no stranded dust.
+pub fn auction_payout(amount: U256, price: U256, collateral: U256, debt: U256) -> Result<U256> {
+    if price >= mul_div(collateral, WAD, debt, Rounding::Down)? {
+        return mul_div(amount, collateral, debt, Rounding::Down);
+    }
     mul_div(amount, price, WAD, Rounding::Down)
 }
 

@@ -75,9 +75,10 @@ fn gamma_worked_example_naked_put_and_auction_start() {
     .unwrap();
     assert_eq!(end, U256::from(600_000_000u64));
     assert_eq!(
-        auction_payout(wad(2), end).unwrap(),
+        auction_payout(wad(2), end, req, wad(10)).unwrap(),
         U256::from(1_200_000_000u64)
     );
+    assert_eq!(auction_payout(wad(10), end, req, wad(10)).unwrap(), req);
 }
 
 #[test]
@@ -282,7 +283,7 @@ proptest! {
         }
         // Repaying part of the debt never takes more than the collateral.
         let repaid = d * U256::from(part) / U256::from(1_000_000u64);
-        let paid = auction_payout(repaid, p2).unwrap();
+        let paid = auction_payout(repaid, p2, c, d).unwrap();
         prop_assert!(paid <= c);
         // Below the cash value when the vault is solvent at the start.
         let cash_value = settlement_amount(t, spot, WAD, sc, Rounding::Down).unwrap();
