@@ -17,6 +17,7 @@ pub mod governance;
 pub mod option_factory;
 pub mod option_token;
 pub mod oracle;
+pub mod pricing;
 pub mod proxy;
 
 /// Scale of every price and strike in the protocol.

@@ -89,6 +89,7 @@ fn check_price(v: u128) -> bool {
 
 impl Expiry {
     /// Validates and precomputes the strike-independent terms.
+    #[inline(never)]
     pub fn new(spot: u128, time: u64, vol: u128, rate: i128) -> Result<Expiry, MathError> {
         if !check_price(spot) {
             return Err(MathError::InvalidSpot(spot));
@@ -127,6 +128,7 @@ impl Expiry {
     }
 
     /// The same expiry at another volatility (implied-volatility iterations).
+    #[inline(never)]
     pub(crate) fn with_vol(&self, vol: u128) -> Result<Expiry, MathError> {
         if !(MIN_VOL..=MAX_VOL).contains(&vol) {
             return Err(MathError::InvalidVolatility(vol));
@@ -163,6 +165,7 @@ impl Expiry {
     }
 
     /// Prices of the call and the put at `strike`.
+    #[inline(never)]
     pub fn quote(&self, strike: u128) -> Result<Quote, MathError> {
         let pv_strike = self.pv_strike(strike)?;
         let spot = self.spot;
@@ -210,6 +213,7 @@ impl Expiry {
     }
 
     /// Value of the out-of-the-money option. `a = |m|/s - s/2` (Q80).
+    #[inline(never)]
     fn otm_value(
         &self,
         call: bool,
@@ -257,6 +261,7 @@ impl Expiry {
     }
 
     /// Greeks of `kind` at the quote's strike.
+    #[inline(never)]
     pub fn greeks(&self, q: &Quote, kind: Kind) -> Result<Greeks, MathError> {
         let wad = WAD as i128;
         if self.time == 0 {

@@ -84,6 +84,7 @@ const INV_ODD: [u128; 20] = {
 
 /// `e^x` for Q80 `x` as a soft float. `x` must satisfy `|x| < 2^46` (any Q80 `i128` with a
 /// reasonable exponent; the library never passes more than a few thousand).
+#[inline(never)]
 pub(crate) fn exp(x: i128) -> Float {
     // x = k ln2 + r with |r| <= ln2 / 2.
     let ln2 = LN2 as i128;
@@ -101,6 +102,7 @@ pub(crate) fn exp(x: i128) -> Float {
 }
 
 /// `ln(x)` for a positive integer `x`, in Q80. Accurate to ~2^-80 absolute.
+#[inline(never)]
 pub(crate) fn ln_int(x: u128) -> i128 {
     // x = 2^n * y, y in [1/sqrt2, sqrt2): ln x = n ln2 + 2 atanh((y - 1) / (y + 1)).
     let mut n = 127 - x.leading_zeros() as i32;
@@ -153,12 +155,14 @@ fn ln_near_one(y: u128) -> i128 {
 }
 
 /// `e^(-x^2 / 2)` for Q80 `x` with `|x| <= GAUSS_CUTOFF`, as a soft float.
+#[inline(never)]
 pub(crate) fn gauss(x: u128) -> Float {
     let half_sq = mulq(x, x) >> 1;
     exp(-(half_sq as i128))
 }
 
 /// The standard normal density `phi(x)` as a soft float; zero beyond the cut-off.
+#[inline(never)]
 pub(crate) fn pdf(x: i128) -> Float {
     let a = x.unsigned_abs();
     if a >= GAUSS_CUTOFF {
@@ -168,6 +172,7 @@ pub(crate) fn pdf(x: i128) -> Float {
 }
 
 /// `sum_{n>=0} x^(2n+1) / (2n+1)!!` in Q80, for `0 <= x <= 3`.
+#[inline(never)]
 fn odd_series(x: u128) -> u128 {
     let w = mulq(x, x);
     let mut term = x;
@@ -184,6 +189,7 @@ fn odd_series(x: u128) -> u128 {
 /// Laplace's continued fraction for the Mills ratio, `x >= 3` in Q80:
 /// `R(x) = 1 / (x + 1 / (x + 2 / (x + 3 / ...)))`, evaluated bottom-up as a ratio `q / p`
 /// so that the loop needs no division.
+#[inline(never)]
 fn mills_cf(x: u128) -> u128 {
     let xi = x >> FRAC;
     // Terms for a relative error below 1e-24 (checked against mpmath over [3, 100]).
@@ -206,6 +212,7 @@ fn mills_cf(x: u128) -> u128 {
 }
 
 /// The Mills ratio `R(x) = (1 - N(x)) / phi(x)` for Q80 `x >= 0`, with ~1e-23 relative error.
+#[inline(never)]
 pub(crate) fn mills(x: u128) -> u128 {
     if x <= SERIES_LIMIT {
         // R(x) = sqrt(pi/2) e^(x^2/2) - sum x^(2n+1)/(2n+1)!!
@@ -221,6 +228,7 @@ pub(crate) fn mills(x: u128) -> u128 {
 }
 
 /// Upper tail `1 - N(x)` for Q80 `x >= 0`, in Q80 (absolute precision ~1e-24).
+#[inline(never)]
 pub(crate) fn upper_tail(x: u128) -> u128 {
     if x >= GAUSS_CUTOFF {
         return 0;
@@ -237,6 +245,7 @@ pub(crate) fn upper_tail(x: u128) -> u128 {
 
 /// Upper tail `1 - N(x)` for Q80 `x >= 0` as a soft float, with relative precision (~1e-22)
 /// however small it is.
+#[inline(never)]
 pub(crate) fn upper_tail_float(x: u128) -> Float {
     if x >= GAUSS_CUTOFF {
         return Float::ZERO;
@@ -254,6 +263,7 @@ pub(crate) fn cdf_float(x: i128) -> Float {
 }
 
 /// The standard normal CDF `N(x)` for signed Q80 `x`, in Q80.
+#[inline(never)]
 pub(crate) fn cdf(x: i128) -> u128 {
     let t = upper_tail(x.unsigned_abs());
     if x >= 0 {

@@ -3,7 +3,7 @@
 //! Every routine here is exact or truncates/rounds in a documented way; none panics.
 
 /// Full 256-bit product of two `u128`, as `(high, low)`.
-#[inline]
+#[inline(never)]
 pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
     const M: u128 = u64::MAX as u128;
     let (a1, a0) = (a >> 64, a & M);
@@ -22,6 +22,7 @@ pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
 /// `floor((hi * 2^128 + lo) / d)`, or `None` when `d == 0` or the quotient does not fit in
 /// 128 bits (`hi >= d`). Two-digit schoolbook division in base 2^64 (Knuth D, as in
 /// Hacker's Delight `divlu`).
+#[inline(never)]
 pub(crate) fn div_wide(hi: u128, lo: u128, d: u128) -> Option<u128> {
     if d == 0 || hi >= d {
         return None;
@@ -77,6 +78,7 @@ pub(crate) fn mul_div_round(a: u128, b: u128, d: u128) -> Option<u128> {
 }
 
 /// `floor(sqrt(hi * 2^128 + lo))` by Newton's method from above.
+#[inline(never)]
 pub(crate) fn isqrt_wide(hi: u128, lo: u128) -> u128 {
     let bits = if hi != 0 {
         256 - hi.leading_zeros()
@@ -121,6 +123,7 @@ impl Float {
     pub(crate) const ZERO: Float = Float { m: 0, e: 0 };
 
     /// `x * 2^e`.
+    #[inline(never)]
     pub(crate) fn new(x: u128, e: i32) -> Float {
         if x == 0 {
             return Float::ZERO;
@@ -144,6 +147,7 @@ impl Float {
     }
 
     /// Product, truncated to 128 significant bits.
+    #[inline(never)]
     pub(crate) fn mul(self, o: Float) -> Float {
         if self.m == 0 || o.m == 0 {
             return Float::ZERO;
@@ -164,6 +168,7 @@ impl Float {
     }
 
     /// Quotient, truncated to 128 significant bits; `None` when dividing by zero.
+    #[inline(never)]
     pub(crate) fn div(self, o: Float) -> Option<Float> {
         if o.m == 0 {
             return None;
@@ -177,6 +182,7 @@ impl Float {
     }
 
     /// `round(self)` (half up) as an integer, `None` when it exceeds `u128`.
+    #[inline(never)]
     pub(crate) fn to_u128(self) -> Option<u128> {
         if self.m == 0 {
             return Some(0);
