@@ -12,43 +12,53 @@
 //! - [`opcodes`]: the `pricing_v1` table and the depth model;
 //! - [`pricing`]: host function ink, ink/gas conversion, EVM gas constants;
 //! - [`memory`]: the page model (`memory_gas`, the exponential table, open/ever pages);
-//! - [`program`]: activation estimates (init and cached cost, activation gas) and call costs.
+//! - [`program`]: activation estimates (init and cached cost, activation gas) and call costs;
+//! - [`wasmi_host`] (feature `wasmi`, default): [`WasmiMeter`], the meter globals of an instance.
 //!
 //! # Running an instrumented module (wasmi)
 //!
 //! ```text
+//! // Once per code hash (activation), cached:
 //! let out = stylus_metering::instrument(&wasm, &MeterConfig::default())?;
 //! let module = wasmi::Module::new(&engine, &out.wasm)?;
+//!
+//! // Per call (nitro gives every call, re-entrant ones too, a fresh instance):
 //! let instance = linker.instantiate_and_start(&mut store, &module)?;
-//! let ink = instance.get_global(&store, INK_LEFT).unwrap();
-//! let status = instance.get_global(&store, INK_STATUS).unwrap();
-//! let stack = instance.get_global(&store, STACK_LEFT).unwrap();
+//! let meter = WasmiMeter::new(&store, &instance)?;      // keep it in the store's data
+//! meter.start(&mut store, ink_price.gas_to_ink(gas), params.max_stack_depth);
+//! let result = entry.call(&mut store, args_len);        // entry: TypedFunc<i32, i32>
+//! let state = meter.state(&store);
+//! let gas_left = ink_price.ink_to_gas(state.ink_left());
+//! match result {
+//!     Ok(status) => { /* 0 = success, else revert with the written result */ }
+//!     Err(trap) => match state.classify_trap() {             // exit_early is your own trap
+//!         TrapCause::OutOfStack => { /* nitro: ErrDepth */ }
+//!         TrapCause::OutOfInk => { /* nitro: out of gas, all gas used */ }
+//!         TrapCause::Other => { /* failure: revert without data */ }
+//!     },
+//! }
 //!
-//! // Before the call: the ink bought with the call's gas, a clear status, the stack budget.
-//! ink.set(&mut store, Val::I64(ink_price.gas_to_ink(gas) as i64))?;   // u64 in i64 bits
-//! status.set(&mut store, Val::I32(0))?;
-//! stack.set(&mut store, Val::I32(params.max_stack_depth as i32))?;
-//!
-//! let result = entry.call(&mut store, args_len);   // entry: TypedFunc<i32, i32>
-//!
-//! // After the call, whatever happened:
-//! let meter = MeterState::read(ink_bits, status_value, stack_value);
-//! let gas_left = ink_price.ink_to_gas(meter.ink_left());
+//! // In a host function (a `Caller<'_, T>` is a store context):
+//! let meter = caller.data().meter;
+//! meter.buy_ink(&mut caller, pricing::hostio::STORAGE_LOAD_BYTES32)?;  // OutOfInk -> trap
+//! meter.buy_gas(&mut caller, pricing::evm::COLD_SLOAD_GAS, ink_price)?;
 //! ```
 //!
-//! Interpret a trap with [`MeterState::classify_trap`], in nitro's order: `stack_left == 0`
-//! is [`TrapCause::OutOfStack`] (nitro: `ErrDepth`), `status != 0` is
-//! [`TrapCause::OutOfInk`] (nitro: `ErrOutOfGas`, all gas consumed), anything else is a plain
-//! failure (a revert with no data). An exit through `exit_early` is the host's own trap.
+//! [`MeterState::classify_trap`] follows nitro's order: `stack_left == 0` is
+//! [`TrapCause::OutOfStack`], a set status is [`TrapCause::OutOfInk`], anything else is a plain
+//! failure. Without the `wasmi` feature, do the same with the exported globals
+//! [`INK_LEFT`] (i64 holding a u64), [`INK_STATUS`] (i32, 1 = exhausted) and [`STACK_LEFT`]
+//! (i32 holding a u32) and [`pricing::buy_ink`]; on a failed purchase set the ink to 0 and the
+//! status to 1 before trapping.
 //!
-//! Host functions charge through the same globals: read `stylus_ink_left`, subtract with
-//! [`pricing::buy_ink`], and on `None` set `stylus_ink_status` to 1 and return a trap, so the
-//! outcome is classified as out of ink. `pay_for_memory_grow(pages)` (called by the
-//! instrumentation before every `memory.grow`) charges [`pricing::hostio::PAY_FOR_MEMORY_GROW`]
-//! when `pages == 0`, else [`memory::PageTracker::add_pages`] gas.
+//! `pay_for_memory_grow(pages)` (called by the instrumentation before every `memory.grow`)
+//! charges [`pricing::hostio::PAY_FOR_MEMORY_GROW`] when `pages == 0`, else the gas of
+//! [`memory::PageTracker::add_pages`]. Entering a program costs [`program::call_cost`].
 //!
 //! Set the engine's recursion limit to at least [`max_call_depth`] of the stack budget
-//! (`wasmi::Config::set_max_recursion_depth`), or deep recursion hits wasmi's limit first.
+//! (`wasmi::Config::set_max_recursion_depth`; wasmi's default is 1,000), or deep recursion hits
+//! wasmi's limit before the depth checker. This crate enables wasmi's `auto-dispatch` feature:
+//! without it, wasmi 2.0 debug builds overflow the native stack on long-running code.
 //!
 //! One instance serves one call: nitro gives every call (re-entrant ones too) its own instance,
 //! and the stack budget is not given back when a call traps.
@@ -71,6 +81,8 @@ pub mod memory;
 pub mod opcodes;
 pub mod pricing;
 pub mod program;
+#[cfg(feature = "wasmi")]
+pub mod wasmi_host;
 
 pub use config::{FloatPolicy, MeterConfig};
 pub use error::MeterError;
@@ -81,6 +93,8 @@ pub use instrument::{
 pub use memory::{memory_gas, MemoryModel, PageTracker};
 pub use pricing::InkPrice;
 pub use program::{call_cost, ActivationCosts, ModuleStats, ProgramInfo, StylusParams};
+#[cfg(feature = "wasmi")]
+pub use wasmi_host::{OutOfInk, WasmiMeter};
 
 /// The smallest frame the depth checker can charge: every body ends a metered block, whose
 /// check holds two values, plus the fixed 4 words.

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use stylus_metering::pricing::{self, hostio, InkPrice};
 use stylus_metering::{
-    instrument, max_call_depth, stylus_features, MeterConfig, MeterState, TrapCause, ENTRY_POINT,
-    INK_LEFT, INK_STATUS, STACK_LEFT,
+    instrument, max_call_depth, stylus_features, MeterConfig, MeterState, TrapCause, WasmiMeter,
+    ENTRY_POINT,
 };
 use wasmi::{Caller, Engine, Extern, Linker, Module, Store, Val};
 
@@ -21,6 +21,7 @@ struct Chain {
 }
 
 struct Env<'c> {
+    meter: Option<WasmiMeter>,
     chain: &'c mut Chain,
     args: Vec<u8>,
     result: Vec<u8>,
@@ -51,24 +52,8 @@ fn write(caller: &mut Caller<'_, Env<'_>>, ptr: i32, bytes: &[u8]) -> Result<(),
 }
 
 fn buy(caller: &mut Caller<'_, Env<'_>>, ink: u64) -> Result<(), wasmi::Error> {
-    let left = caller
-        .get_export(INK_LEFT)
-        .and_then(Extern::into_global)
-        .expect("ink global");
-    let Val::I64(bits) = left.get(&*caller) else {
-        unreachable!("ink global is i64")
-    };
-    match pricing::buy_ink(bits as u64, ink) {
-        Some(rest) => Ok(left.set(&mut *caller, Val::I64(rest as i64))?),
-        None => {
-            let status = caller
-                .get_export(INK_STATUS)
-                .and_then(Extern::into_global)
-                .expect("status global");
-            status.set(&mut *caller, Val::I32(1))?;
-            Err(wasmi::Error::new("out of ink"))
-        }
-    }
+    let meter = caller.data().meter.expect("meter set before the call");
+    Ok(meter.buy_ink(caller, ink)?)
 }
 
 type Hook = Result<(), wasmi::Error>;
@@ -164,6 +149,7 @@ fn call(wasm: &[u8], chain: &mut Chain, args: &[u8], ink: u64) -> Outcome {
     let engine = Engine::new(&config);
     let module = Module::new(&engine, wasm).expect("wasmi accepts the module");
     let env = Env {
+        meter: None,
         chain,
         args: args.to_vec(),
         result: Vec::new(),
@@ -174,29 +160,18 @@ fn call(wasm: &[u8], chain: &mut Chain, args: &[u8], ink: u64) -> Outcome {
     let instance = linker
         .instantiate_and_start(&mut store, &module)
         .expect("instantiates");
-    let global = |name| instance.get_global(&store, name).expect("meter global");
-    let (ink_global, status_global, stack_global) =
-        (global(INK_LEFT), global(INK_STATUS), global(STACK_LEFT));
-    ink_global.set(&mut store, Val::I64(ink as i64)).unwrap();
-    stack_global
-        .set(&mut store, Val::I32(STACK as i32))
-        .unwrap();
+    let meter = WasmiMeter::new(&store, &instance).expect("instrumented");
+    store.data_mut().meter = Some(meter);
+    meter.start(&mut store, ink, STACK);
 
     let entry = instance
         .get_typed_func::<i32, i32>(&store, ENTRY_POINT)
         .unwrap();
     let status = entry.call(&mut store, args.len() as i32);
-    let (Val::I64(ink), Val::I32(flag), Val::I32(stack)) = (
-        ink_global.get(&store),
-        status_global.get(&store),
-        stack_global.get(&store),
-    ) else {
-        unreachable!("meter globals have fixed types")
-    };
     Outcome {
         status,
         result: std::mem::take(&mut store.data_mut().result),
-        meter: MeterState::read(ink, flag, stack),
+        meter: meter.state(&store),
     }
 }
 

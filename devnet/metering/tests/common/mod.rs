@@ -7,15 +7,21 @@
 use stylus_metering::memory::{MemoryModel, PageTracker};
 use stylus_metering::pricing::{self, InkPrice};
 use stylus_metering::{
-    instrument, stylus_features, Instrumented, MeterConfig, MeterState, ENTRY_POINT, INK_LEFT,
-    INK_STATUS, STACK_LEFT,
+    instrument, stylus_features, Instrumented, MeterConfig, MeterState, WasmiMeter, ENTRY_POINT,
 };
-use wasmi::{Caller, Engine, Extern, Global, Linker, Module, Store, Val};
+use wasmi::{Caller, Engine, Linker, Module, Store};
 
 #[derive(Default)]
 pub struct Host {
+    pub meter: Option<WasmiMeter>,
     pub grows: Vec<i32>,
     pub pages: PageTracker,
+}
+
+/// Buys `ink` from inside a host function, marking the program out of ink if it cannot pay.
+fn host_buy_ink(caller: &mut Caller<'_, Host>, ink: u64) -> Result<(), wasmi::Error> {
+    let meter = caller.data().meter.expect("meter set before the call");
+    Ok(meter.buy_ink(caller, ink)?)
 }
 
 pub struct Run {
@@ -54,31 +60,6 @@ pub fn assert_valid(wasm: &[u8]) {
         .expect("instrumented module is valid");
 }
 
-fn global(caller: &Caller<'_, Host>, name: &str) -> Global {
-    caller
-        .get_export(name)
-        .and_then(Extern::into_global)
-        .expect("meter global exported")
-}
-
-/// Buys `ink` from inside a host function, marking the program out of ink if it cannot pay.
-fn host_buy_ink(caller: &mut Caller<'_, Host>, ink: u64) -> Result<(), wasmi::Error> {
-    let left = global(caller, INK_LEFT);
-    let Val::I64(bits) = left.get(&*caller) else {
-        unreachable!("ink global is i64")
-    };
-    match pricing::buy_ink(bits as u64, ink) {
-        Some(rest) => {
-            left.set(&mut *caller, Val::I64(rest as i64))?;
-            Ok(())
-        }
-        None => {
-            global(caller, INK_STATUS).set(&mut *caller, Val::I32(1))?;
-            Err(wasmi::Error::new("out of ink"))
-        }
-    }
-}
-
 pub fn run(out: &Instrumented, arg: i32, ink: u64, stack: u32) -> Run {
     try_run(out, arg, ink, stack).expect("instantiates")
 }
@@ -112,30 +93,18 @@ pub fn try_run(out: &Instrumented, arg: i32, ink: u64, stack: u32) -> Option<Run
         )
         .expect("host function defined");
     let instance = linker.instantiate_and_start(&mut store, &module).ok()?;
-    let ink_global = instance.get_global(&store, INK_LEFT).expect("ink global");
-    let status_global = instance.get_global(&store, INK_STATUS).expect("status");
-    let stack_global = instance.get_global(&store, STACK_LEFT).expect("stack");
-    ink_global.set(&mut store, Val::I64(ink as i64)).unwrap();
-    status_global.set(&mut store, Val::I32(0)).unwrap();
-    stack_global
-        .set(&mut store, Val::I32(stack as i32))
-        .unwrap();
+    let meter = WasmiMeter::new(&store, &instance).expect("instrumented");
+    store.data_mut().meter = Some(meter);
+    meter.start(&mut store, ink, stack);
 
     let entry = instance
         .get_typed_func::<i32, i32>(&store, ENTRY_POINT)
         .expect("entry point");
     let result = entry.call(&mut store, arg);
 
-    let (Val::I64(ink), Val::I32(status), Val::I32(stack)) = (
-        ink_global.get(&store),
-        status_global.get(&store),
-        stack_global.get(&store),
-    ) else {
-        unreachable!("meter globals have fixed types")
-    };
     Some(Run {
         result,
-        meter: MeterState::read(ink, status, stack),
+        meter: meter.state(&store),
         host: store.into_data(),
     })
 }
