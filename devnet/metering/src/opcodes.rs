@@ -396,3 +396,82 @@ mod tests {
         assert!(ends_basic_block(&Operator::Call { function_index: 1 }));
     }
 }
+
+/// Every operator `pricing_v1` prices, written as WAT, against its ink: a second, independent
+/// transcription of nitro's table that the classifier must agree with.
+#[cfg(test)]
+mod table {
+    use super::*;
+    use wasmparser::{Parser, Payload};
+
+    #[rustfmt::skip]
+    const TABLE: &[(&str, u64)] = &[
+        ("unreachable", 1), ("return", 1), ("nop", 1), ("i32.const 0", 1), ("i64.const 0", 1),
+        ("drop", 9),
+        ("block end", 1 + 1), ("loop end", 1 + 1), ("if else end", 765 + 1 + 1),
+        ("br 0", 765), ("br_if 0", 765), ("select", 1250), ("call 0", 3800),
+        ("local.get 0", 75), ("local.tee 0", 75), ("local.set 0", 210),
+        ("global.get 0", 225), ("global.set 0", 575),
+        ("i32.load", 670), ("i32.load8_s", 670), ("i32.load8_u", 670), ("i32.load16_s", 670),
+        ("i32.load16_u", 670),
+        ("i64.load", 680), ("i64.load8_s", 680), ("i64.load8_u", 680), ("i64.load16_s", 680),
+        ("i64.load16_u", 680), ("i64.load32_s", 680), ("i64.load32_u", 680),
+        ("i32.store", 825), ("i32.store8", 825), ("i32.store16", 825),
+        ("i64.store", 950), ("i64.store8", 950), ("i64.store16", 950), ("i64.store32", 950),
+        ("memory.size", 3000), ("memory.grow", 8050),
+        ("i32.eqz", 170), ("i32.eq", 170), ("i32.ne", 170), ("i32.lt_s", 170), ("i32.lt_u", 170),
+        ("i32.gt_s", 170), ("i32.gt_u", 170), ("i32.le_s", 170), ("i32.le_u", 170),
+        ("i32.ge_s", 170), ("i32.ge_u", 170),
+        ("i64.eqz", 225), ("i64.eq", 225), ("i64.ne", 225), ("i64.lt_s", 225), ("i64.lt_u", 225),
+        ("i64.gt_s", 225), ("i64.gt_u", 225), ("i64.le_s", 225), ("i64.le_u", 225),
+        ("i64.ge_s", 225), ("i64.ge_u", 225),
+        ("i32.clz", 210), ("i32.ctz", 210), ("i32.add", 70), ("i32.sub", 70), ("i32.mul", 160),
+        ("i32.div_s", 1120), ("i32.div_u", 1120), ("i32.rem_s", 1120), ("i32.rem_u", 1120),
+        ("i32.and", 70), ("i32.or", 70), ("i32.xor", 70), ("i32.shl", 70), ("i32.shr_s", 70),
+        ("i32.shr_u", 70), ("i32.rotl", 70), ("i32.rotr", 70),
+        ("i64.clz", 210), ("i64.ctz", 210), ("i64.add", 100), ("i64.sub", 100), ("i64.mul", 160),
+        ("i64.div_s", 1270), ("i64.div_u", 1270), ("i64.rem_s", 1270), ("i64.rem_u", 1270),
+        ("i64.and", 100), ("i64.or", 100), ("i64.xor", 100), ("i64.shl", 100),
+        ("i64.shr_s", 100), ("i64.shr_u", 100), ("i64.rotl", 100), ("i64.rotr", 100),
+        ("i32.popcnt", 2650), ("i64.popcnt", 6000),
+        ("i32.wrap_i64", 100), ("i64.extend_i32_s", 100), ("i64.extend_i32_u", 100),
+        ("i32.extend8_s", 100), ("i32.extend16_s", 100), ("i64.extend8_s", 100),
+        ("i64.extend16_s", 100), ("i64.extend32_s", 100),
+        ("memory.copy", 950), ("memory.fill", 950),
+        ("br_table 0 0 0", 2400 + 325 * 2), ("call_indirect (type 1)", 13610 + 650 * 3),
+        ("f32.add", UNSUPPORTED_INK), ("f64.const 1", UNSUPPORTED_INK),
+        ("i64.trunc_sat_f64_u", UNSUPPORTED_INK), ("i32.reinterpret_f32", UNSUPPORTED_INK),
+    ];
+
+    fn ops_of(instructions: &str) -> Vec<Operator<'static>> {
+        let text = format!(
+            "(module (type (func)) (type (func (param i32 i64 i32))) (memory 1) (table 1 funcref)
+               (global (mut i32) (i32.const 0))
+               (func (local i32) {instructions}))"
+        );
+        let wasm: &'static [u8] = Box::leak(wat::parse_str(text).unwrap().into_boxed_slice());
+        let mut ops = Vec::new();
+        for payload in Parser::new(0).parse_all(wasm) {
+            if let Payload::CodeSectionEntry(body) = payload.unwrap() {
+                let mut reader = body.get_operators_reader().unwrap();
+                while !reader.eof() {
+                    ops.push(reader.read().unwrap());
+                }
+            }
+        }
+        ops.pop(); // the function's own `end`
+        ops
+    }
+
+    #[test]
+    fn every_priced_operator_matches_nitros_table() {
+        let params = |ty: u32| if ty == 1 { 3 } else { 0 };
+        for (instructions, ink) in TABLE {
+            let total: u64 = ops_of(instructions)
+                .iter()
+                .map(|op| ink_cost(op, params))
+                .fold(0, u64::saturating_add);
+            assert_eq!(total, *ink, "{instructions}");
+        }
+    }
+}
