@@ -46,6 +46,16 @@ impl MeterConfig {
         }
     }
 
+    /// Nitro's exact behaviour for a Stylus version: as [`MeterConfig::for_version`], with
+    /// floats accepted and priced at `u64::MAX` ([`FloatPolicy::ChargeMax`]), so that every
+    /// program nitro activates is activated here too.
+    pub fn nitro(version: u16) -> Result<Self, MeterError> {
+        Ok(Self {
+            floats: FloatPolicy::ChargeMax,
+            ..Self::for_version(version)?
+        })
+    }
+
     const STYLUS_V1_TO_V3: Self = Self {
         ink_header_cost: 2450,
         memory_fill_ink: 800 / 8,

@@ -258,9 +258,52 @@ pub fn program_init_gas(program: &ProgramInfo, params: &StylusParams) -> (u64, u
     (init, cached)
 }
 
+/// ArbOS version from which return data costs at least its EVM memory price.
+pub const ARBOS_VERSION_STYLUS_FIXES: u64 = 31;
+
+/// The EVM's memory expansion gas for `size` bytes from empty: 3 gas per word plus
+/// words² / 512.
+pub fn evm_memory_cost(size: u64) -> u64 {
+    let words = size.div_ceil(32);
+    let linear = words.saturating_mul(3);
+    let square = words.saturating_mul(words) / 512;
+    linear.saturating_add(square)
+}
+
+/// Nitro's floor on a program's return data (ArbOS 31+, non-empty output): the call must have
+/// started with at least the EVM memory cost of the output, and it cannot hand back more than
+/// `starting_gas - cost`. Returns the gas left after the adjustment, or `None` when the call
+/// runs out of gas (all of its gas is consumed).
+pub fn return_data_floor(
+    starting_gas: u64,
+    gas_left: u64,
+    output_len: usize,
+    arbos_version: u64,
+) -> Option<u64> {
+    if output_len == 0 || arbos_version < ARBOS_VERSION_STYLUS_FIXES {
+        return Some(gas_left);
+    }
+    let cost = evm_memory_cost(output_len as u64);
+    let max_left = starting_gas.checked_sub(cost)?;
+    Some(gas_left.min(max_left))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn return_data_costs_at_least_its_evm_memory() {
+        assert_eq!(evm_memory_cost(0), 0);
+        assert_eq!(evm_memory_cost(1), 3);
+        assert_eq!(evm_memory_cost(32 * 1024), 3 * 1024 + 1024 * 1024 / 512);
+        // 64 bytes cost 6 gas: a call that kept 100 of 100 gas keeps only 94.
+        assert_eq!(return_data_floor(100, 100, 64, 31), Some(94));
+        assert_eq!(return_data_floor(100, 50, 64, 31), Some(50));
+        assert_eq!(return_data_floor(5, 5, 64, 31), None);
+        assert_eq!(return_data_floor(5, 5, 64, 30), Some(5));
+        assert_eq!(return_data_floor(5, 5, 0, 31), Some(5));
+    }
 
     #[test]
     fn minimum_init_costs_match_params_go() {

@@ -278,6 +278,10 @@ fn floats_are_refused_by_default() {
                 f32.add
                 i32.trunc_f32_s))"#,
     );
+    assert_eq!(
+        MeterConfig::for_version(0),
+        Err(MeterError::UnknownVersion(0))
+    );
     let error = instrument(&wasm, &MeterConfig::default()).unwrap_err();
     assert_eq!(
         error,
@@ -291,10 +295,8 @@ fn floats_are_refused_by_default() {
 
 #[test]
 fn nitro_float_policy_traps_only_where_floats_run() {
-    let config = MeterConfig {
-        floats: FloatPolicy::ChargeMax,
-        ..MeterConfig::default()
-    };
+    let config = MeterConfig::nitro(2).unwrap();
+    assert_eq!(config.floats, FloatPolicy::ChargeMax);
     let out = meter_with(
         r#"(module
             (memory (export "memory") 1 1)
