@@ -49,7 +49,7 @@ interface IOptionToken {
 
     function seriesInfo() external view returns (address, address, address, bool, uint256, uint64, address);
 
-    function initialize(address underlying, address strike_asset, address collateral, bool is_put, uint256 strike_price, uint64 expiry, address escrow, bytes12 underlying_symbol, bytes12 strike_symbol) external;
+    function initialize(address underlying, address strike_asset, address collateral, bool is_put, uint256 strike_price, uint64 expiry, address escrow, bytes6 underlying_symbol, bytes6 strike_symbol) external;
 
     function mintOptions(address to, uint256 amount) external;
 

@@ -131,7 +131,8 @@ sol! {
 
         // --- lifecycle (factory, escrow) ---
         /// Called once by the factory right after it deploys the clone. The symbols (UTF-8, zero
-        /// padded, at most 12 bytes) label the token's `name` and `symbol`.
+        /// padded, at most 6 bytes) label the token's `name` and `symbol`. The collateral must be
+        /// the underlying or the strike asset.
         function initialize(
             address underlying,
             address strikeAsset,
@@ -140,8 +141,8 @@ sol! {
             uint256 strikePrice,
             uint64 expiry,
             address escrow,
-            bytes12 underlyingSymbol,
-            bytes12 strikeSymbol
+            bytes6 underlyingSymbol,
+            bytes6 strikeSymbol
         ) external;
         /// Escrow only: creates `amount` options for `to`.
         function mintOptions(address to, uint256 amount) external;
@@ -153,8 +154,9 @@ sol! {
 /// Version string of the EIP-712 domain of every option token.
 pub const PERMIT_VERSION: &str = "1";
 
-/// Longest asset symbol (in bytes) kept in an option token's name and symbol.
-pub const MAX_ASSET_SYMBOL_BYTES: usize = 12;
+/// Longest asset symbol (in bytes) kept in an option token's name and symbol: both fit beside
+/// the strike asset's address in one storage slot (`WETH`, `USDC.e`, `wstETH` fit whole).
+pub const MAX_ASSET_SYMBOL_BYTES: usize = 6;
 
 /// `symbol` as an option token stores it: its first [`MAX_ASSET_SYMBOL_BYTES`] bytes, cut at a
 /// character boundary, zero padded.

@@ -70,8 +70,8 @@ pub enum OptionTokenError {
 
 type TokenResult<T> = Result<T, OptionTokenError>;
 
-/// Storage of one series token. The series fields are packed into four slots (a creation writes
-/// each slot once); fields may only be appended.
+/// Storage of one series token. The series fields are packed into three slots (a creation writes
+/// each slot once, 22.1k gas each); fields may only be appended.
 #[storage]
 #[entrypoint]
 pub struct OptionToken {
@@ -83,14 +83,14 @@ pub struct OptionToken {
     escrow: StorageAddress,
     expiry: StorageU64,
     is_put: StorageBool,
+    // The collateral is the strike asset (else the underlying): the factory allows no other.
+    collateral_is_strike: StorageBool,
     // slot 5: the factory bounds the strike to MAX_STRIKE < 2^96
     underlying: StorageAddress,
     strike_price: StorageU96,
     // slot 6
     strike_asset: StorageAddress,
     underlying_symbol: StorageFixedBytes<MAX_ASSET_SYMBOL_BYTES>,
-    // slot 7
-    collateral: StorageAddress,
     strike_symbol: StorageFixedBytes<MAX_ASSET_SYMBOL_BYTES>,
 }
 
@@ -239,7 +239,11 @@ impl OptionToken {
     }
 
     pub fn collateral(&self) -> Address {
-        self.collateral.get()
+        if self.collateral_is_strike.get() {
+            self.strike_asset.get()
+        } else {
+            self.underlying.get()
+        }
     }
 
     pub fn is_put(&self) -> bool {
@@ -323,7 +327,10 @@ impl OptionToken {
                 IOptionToken::InvalidSeries {},
             ));
         };
-        if underlying.is_zero() || strike_asset.is_zero() || collateral.is_zero() {
+        if underlying.is_zero()
+            || strike_asset.is_zero()
+            || (collateral != underlying && collateral != strike_asset)
+        {
             return Err(OptionTokenError::InvalidSeries(
                 IOptionToken::InvalidSeries {},
             ));
@@ -332,11 +339,11 @@ impl OptionToken {
         self.escrow.set(escrow);
         self.expiry.set(U64::from(expiry));
         self.is_put.set(is_put);
+        self.collateral_is_strike.set(collateral == strike_asset);
         self.underlying.set(underlying);
         self.strike_price.set(strike);
         self.strike_asset.set(strike_asset);
         self.underlying_symbol.set(underlying_symbol);
-        self.collateral.set(collateral);
         self.strike_symbol.set(strike_symbol);
         self.vm().log(IOptionToken::SeriesInitialized {
             underlying,

@@ -124,19 +124,56 @@ fn factory_initialises_clone_with_its_series() {
 }
 
 #[test]
-fn series_occupies_four_slots_after_the_erc20_state() {
+fn series_occupies_three_slots_after_the_erc20_state() {
     let (vm, mut token) = blank_clone();
     initialize(&mut token).unwrap();
     let slot = |i: u64| vm.get_storage(U256::from(i));
-    // slot 4: escrow | expiry | isPut (Solidity packing: first field in the low-order bytes)
+    // slot 4: escrow | expiry | isPut | collateralIsStrike (Solidity packing: first field in the
+    // low-order bytes)
     assert_eq!(slot(4)[12..], ESCROW[..]);
     assert_eq!(slot(4)[4..12], EXPIRY.to_be_bytes());
+    assert_eq!(slot(4)[..4], [0, 0, 0, 0]);
     assert_eq!(slot(5)[12..], WETH[..]);
     assert_eq!(U256::from_be_slice(&slot(5)[..12]), strike());
     assert_eq!(slot(6)[12..], USDC[..]);
-    assert_eq!(slot(6)[..12], *b"WETH\0\0\0\0\0\0\0\0");
-    assert_eq!(slot(7)[12..], WETH[..]);
-    assert_eq!(slot(8), B256::ZERO);
+    assert_eq!(slot(6)[6..12], *b"WETH\0\0");
+    assert_eq!(slot(6)[..6], *b"USDC\0\0");
+    assert_eq!(slot(7), B256::ZERO);
+}
+
+#[test]
+fn collateral_is_the_underlying_or_the_strike_asset() {
+    let vm = TestVM::new();
+    let salt = |collateral| series_salt(WETH, USDC, collateral, true, strike(), EXPIRY);
+    let put = |collateral| {
+        let address = predict_clone_address(FACTORY, salt(collateral), IMPLEMENTATION);
+        vm.set_contract_address(address);
+        vm.set_code(address, clone_runtime_code(IMPLEMENTATION).to_vec());
+        vm.set_sender(FACTORY);
+        vm.clear_storage();
+        let mut token = OptionToken::from(&TestChain::new(vm.clone()));
+        let result = token.initialize(
+            WETH,
+            USDC,
+            collateral,
+            true,
+            strike(),
+            EXPIRY,
+            ESCROW,
+            symbol_bytes("WETH"),
+            symbol_bytes("USDC"),
+        );
+        (token, result)
+    };
+    let (token, result) = put(USDC);
+    result.unwrap();
+    assert_eq!(token.collateral(), USDC);
+    assert_eq!(token.symbol(), "WETH-USDC 27NOV26 3000 P");
+    let (token, result) = put(WETH);
+    result.unwrap();
+    assert_eq!(token.collateral(), WETH);
+    let (_, result) = put(ALICE);
+    expect_error(result, IOptionToken::InvalidSeries {});
 }
 
 #[test]
