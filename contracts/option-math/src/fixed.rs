@@ -17,6 +17,8 @@ pub(crate) const LN2: u128 = 837_963_523_372_001_241_319_908;
 pub(crate) const INV_SQRT_2PI: u128 = 482_291_623_313_231_213_510_445;
 /// sqrt(pi / 2).
 pub(crate) const SQRT_PI_2: u128 = 1_515_163_820_688_743_036_452_004;
+/// 1 / ln 2.
+const INV_LN2: u128 = 1_744_111_284_760_651_037_637_904;
 /// sqrt 2.
 pub(crate) const SQRT2: u128 = 1_709_679_290_002_018_430_137_083;
 
@@ -70,11 +72,11 @@ const INV_FACT: [u128; 21] = {
     t
 };
 
-/// `1 / (2k + 1)` in Q80 for `k < 20` (rounded).
-const INV_ODD: [u128; 20] = {
-    let mut t = [0u128; 20];
+/// `1 / (2k + 1)` in Q80 for `k < 64` (rounded).
+const INV_ODD: [u128; 64] = {
+    let mut t = [0u128; 64];
     let mut k = 0;
-    while k < 20 {
+    while k < 64 {
         let d = 2 * k as u128 + 1;
         t[k] = (ONE + d / 2) / d;
         k += 1;
@@ -86,11 +88,11 @@ const INV_ODD: [u128; 20] = {
 /// reasonable exponent; the library never passes more than a few thousand).
 #[inline(never)]
 pub(crate) fn exp(x: i128) -> Float {
-    // x = k ln2 + r with |r| <= ln2 / 2.
-    let ln2 = LN2 as i128;
-    let k = (x + ln2 / 2).div_euclid(ln2);
-    let r = x - k * ln2;
-    // Taylor series in Horner form; |r| <= 0.347 so 21 terms leave < 1e-27.
+    // x = k ln2 + r with |r| <= ln2 / 2 (plus a rounding unit, harmless): k by multiplying with
+    // 1/ln2 rather than dividing, which costs a call into compiler-builtins.
+    let k = (smulq(x, INV_LN2 as i128) + HALF as i128) >> FRAC;
+    let r = x - k * LN2 as i128;
+    // Taylor series in Horner form; |r| <= 0.35 so 21 terms leave < 1e-26.
     let mut acc: i128 = INV_FACT[20] as i128;
     let mut n = 20;
     while n > 0 {
@@ -177,10 +179,12 @@ fn odd_series(x: u128) -> u128 {
     let w = mulq(x, x);
     let mut term = x;
     let mut sum = x;
-    let mut d: u128 = 1;
-    while term != 0 {
-        d += 2;
-        term = (mulq(term, w) + d / 2) / d;
+    // For x <= 3 the terms fall below 2^-80 by k = 60 (3^121 / 121!! < 1e-26).
+    for inv in &INV_ODD[1..] {
+        term = mulq(mulq(term, w), *inv);
+        if term == 0 {
+            break;
+        }
         sum += term;
     }
     sum
@@ -191,14 +195,16 @@ fn odd_series(x: u128) -> u128 {
 /// so that the loop needs no division.
 #[inline(never)]
 fn mills_cf(x: u128) -> u128 {
-    let xi = x >> FRAC;
-    // Terms for a relative error below 1e-24 (checked against mpmath over [3, 100]).
-    let n = 12 + 900 / (xi * xi).min(900);
+    // Terms for a relative error below 1e-24 (checked against mpmath over [3, 100]); 32-bit
+    // arithmetic, as 128-bit division is a call into compiler-builtins.
+    let xi = (x >> FRAC).min(31) as u32;
+    let n = 12 + 900 / (xi * xi);
     let mut p = x;
     let mut q = ONE;
     let mut k = n;
+    // k <= 112 and q < 2^110: the product stays below 2^117.
     while k > 0 {
-        let np = mulq(x, p) + k * q;
+        let np = mulq(x, p) + mul_small(q, k);
         q = p;
         p = np;
         // Keep the pair inside 2^110 so that the next step cannot overflow.
@@ -209,6 +215,20 @@ fn mills_cf(x: u128) -> u128 {
         k -= 1;
     }
     divq(q, p)
+}
+
+/// `q * k` for a small `k`, on 32-bit limbs (no 128-bit multiply call); `q * k < 2^128`.
+fn mul_small(q: u128, k: u32) -> u128 {
+    const M: u64 = u32::MAX as u64;
+    let k = k as u64;
+    let mut out: u128 = 0;
+    let mut carry = 0u64;
+    for i in 0..4 {
+        let t = ((q >> (32 * i)) as u64 & M) * k + carry;
+        out |= ((t & M) as u128) << (32 * i);
+        carry = t >> 32;
+    }
+    out
 }
 
 /// The Mills ratio `R(x) = (1 - N(x)) / phi(x)` for Q80 `x >= 0`, with ~1e-23 relative error.

@@ -3,20 +3,40 @@
 //! Every routine here is exact or truncates/rounds in a documented way; none panics.
 
 /// Full 256-bit product of two `u128`, as `(high, low)`.
+///
+/// Schoolbook on 32-bit limbs with 64-bit partial products: wasm32 has no 64x64->128 multiply,
+/// and this form needs no call into compiler-builtins' `__multi3` (a `call` costs as much ink as
+/// twenty multiplications on Stylus).
 #[inline(never)]
 pub(crate) fn mul_wide(a: u128, b: u128) -> (u128, u128) {
-    const M: u128 = u64::MAX as u128;
-    let (a1, a0) = (a >> 64, a & M);
-    let (b1, b0) = (b >> 64, b & M);
-    let p00 = a0 * b0;
-    let p01 = a0 * b1;
-    let p10 = a1 * b0;
-    let p11 = a1 * b1;
-    // Middle column: at most 3 * (2^64 - 1), no overflow in u128.
-    let mid = (p00 >> 64) + (p01 & M) + (p10 & M);
-    let lo = (mid << 64) | (p00 & M);
-    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
-    (hi, lo)
+    const M: u64 = u32::MAX as u64;
+    let x = [
+        a as u64 & M,
+        (a >> 32) as u64 & M,
+        (a >> 64) as u64 & M,
+        (a >> 96) as u64,
+    ];
+    let y = [
+        b as u64 & M,
+        (b >> 32) as u64 & M,
+        (b >> 64) as u64 & M,
+        (b >> 96) as u64,
+    ];
+    let mut r = [0u64; 8];
+    for i in 0..4 {
+        let mut carry = 0u64;
+        for j in 0..4 {
+            // (2^32 - 1)^2 + 2 (2^32 - 1) = 2^64 - 1: no overflow.
+            let t = x[i] * y[j] + r[i + j] + carry;
+            r[i + j] = t & M;
+            carry = t >> 32;
+        }
+        r[i + 4] = carry;
+    }
+    let join = |l: &[u64]| {
+        (l[0] as u128) | ((l[1] as u128) << 32) | ((l[2] as u128) << 64) | ((l[3] as u128) << 96)
+    };
+    (join(&r[4..8]), join(&r[0..4]))
 }
 
 /// `floor((hi * 2^128 + lo) / d)`, or `None` when `d == 0` or the quotient does not fit in

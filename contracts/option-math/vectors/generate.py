@@ -36,6 +36,7 @@ def constants():
     q = mpf(2) ** 80
     for name, v in [
         ("LN2", log(2)),
+        ("INV_LN2", 1 / log(2)),
         ("INV_SQRT_2PI", 1 / sqrt(2 * pi)),
         ("SQRT_PI_2", sqrt(pi / 2)),
         ("SQRT2", sqrt(2)),
