@@ -14,7 +14,15 @@
 //! `a = |ln(F/K)| / σ√T - σ√T/2` and `X` the spot (call) or discounted strike (put). That form has
 //! no catastrophic cancellation, so deep out-of-the-money prices keep their relative precision.
 //! The in-the-money leg is derived from it by put-call parity, `C - P = S - round(K e^{-rT})`,
-//! which therefore holds exactly in integers.
+//! which therefore holds exactly in integers. Greeks follow the same rule: the leg whose
+//! probability is the small one is computed from its tail, the other by differentiating parity.
+//!
+//! Accuracy (tests/vectors.rs against 60-digit mpmath, `vectors/generate.py`): `ln`, `exp`,
+//! `norm_cdf`, `norm_pdf` correctly rounded (error < 0.5 unit of 1e-18, `exp` up to 1e-20
+//! relative for large results), `sqrt` rounded down; prices and Greeks within 2.6 units of 1e-18
+//! over the market range and at most 1e-12 relative (1e-10 for Greeks) plus 4 units anywhere in
+//! the documented range. The weakest corner is a tiny `σ√T` (seconds to expiry at 0.01% vol),
+//! where `R(a) - R(a + σ√T)` cancels: about 1e-15 relative there.
 #![no_std]
 
 mod bs;
