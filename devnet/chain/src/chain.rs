@@ -420,6 +420,11 @@ impl Chain {
         self.with(move |s| s.revert(id))
     }
 
+    /// Drops every compiled module; programs are compiled again on their next call.
+    pub fn clear_program_cache(&self) -> Result<(), ChainError> {
+        self.with(|s| s.evm.programs().clear())
+    }
+
     /// Number of compiled Stylus modules in the cache.
     pub fn cached_programs(&self) -> Result<usize, ChainError> {
         self.with(|s| s.evm.programs().len())

@@ -23,11 +23,11 @@ use revm::interpreter::interpreter_action::FrameInit;
 use revm::interpreter::{CallInputs, CallScheme, FrameInput};
 use revm::primitives::hardfork::SpecId;
 use revm::state::EvmState;
+use stylus_metering::PageTracker;
 
 use crate::precompiles::ArbPrecompiles;
 use crate::programs::ProgramCache;
 use crate::stylus;
-use crate::stylus::pricing::PageTracker;
 
 /// The chain's state database.
 pub type DevDb = CacheDB<EmptyDB>;

@@ -89,18 +89,22 @@ impl ProgramRecord {
 
     /// Gas to start the program when it is not cached (without the cached part).
     pub fn init_gas(&self) -> u64 {
-        let base = u64::from(stylus::MIN_INIT_GAS) * stylus::MIN_INIT_GAS_UNITS;
-        let dyno = u64::from(self.init_cost)
-            .saturating_mul(u64::from(stylus::INIT_COST_SCALAR) * stylus::COST_SCALAR_PERCENT);
-        base.saturating_add(dyno.div_ceil(100))
+        stylus::PARAMS.init_gas(self.init_cost)
     }
 
     /// Gas to start the program when it is cached; charged on every call from version 2 on.
     pub fn cached_gas(&self) -> u64 {
-        let base = u64::from(stylus::MIN_CACHED_INIT_GAS) * stylus::MIN_CACHED_GAS_UNITS;
-        let dyno = u64::from(self.cached_cost)
-            .saturating_mul(u64::from(stylus::CACHED_COST_SCALAR) * stylus::COST_SCALAR_PERCENT);
-        base.saturating_add(dyno.div_ceil(100))
+        stylus::PARAMS.cached_gas(self.cached_cost)
+    }
+
+    /// What the metering crate needs to price a call.
+    pub fn info(&self) -> stylus_metering::ProgramInfo {
+        stylus_metering::ProgramInfo {
+            version: self.version,
+            init_cost: self.init_cost,
+            cached_init_cost: self.cached_cost,
+            footprint: self.footprint,
+        }
     }
 
     /// The record if the program may run at `time`.
@@ -171,7 +175,7 @@ pub fn store_record<J: JournalTr>(
 /// A module ready to instantiate, with what activation learnt about it.
 #[derive(Debug)]
 pub struct CompiledProgram {
-    /// The wasmi module (instrumented for ink).
+    /// The wasmi module, instrumented for ink and stack depth.
     pub module: wasmi::Module,
     /// Validation results: footprint, init costs, imports.
     pub info: ModuleInfo,
@@ -188,6 +192,9 @@ pub enum CompileError {
     /// Nitro's activation rules refuse the module.
     #[error("activation refused: {0}")]
     Refused(#[from] ActivationError),
+    /// Ink instrumentation refuses the module.
+    #[error("instrumentation refused: {0}")]
+    Meter(#[from] stylus_metering::MeterError),
     /// The WASM engine refuses the module.
     #[error("module does not compile: {0}")]
     Engine(String),
@@ -210,8 +217,8 @@ impl ProgramCache {
     /// An empty cache with its own engine.
     pub fn new() -> Self {
         let mut config = wasmi::Config::default();
-        // Deep WASM recursion must trap inside the engine, not overflow the host stack.
-        config.set_max_recursion_depth(16 * 1024);
+        // The depth checker, not the engine, must decide when recursion stops.
+        config.set_max_recursion_depth(stylus_metering::max_call_depth(stylus::MAX_STACK_DEPTH));
         Self {
             engine: wasmi::Engine::new(&config),
             modules: Mutex::new(HashMap::new()),
@@ -232,7 +239,9 @@ impl ProgramCache {
             debug: false,
         };
         let info = stylus_program::validate(&wasm, &limits)?;
-        let module = wasmi::Module::new(&self.engine, &wasm[..])
+        let config = stylus_metering::MeterConfig::for_version(stylus::VERSION)?;
+        let metered = stylus_metering::instrument(&wasm, &config)?;
+        let module = wasmi::Module::new(&self.engine, &metered.wasm[..])
             .map_err(|e| CompileError::Engine(e.to_string()))?;
         Ok(CompiledProgram {
             module,
@@ -265,6 +274,11 @@ impl ProgramCache {
         }
         let program = self.compile(code, stylus::PAGE_LIMIT)?;
         Ok(self.insert(code_hash, program))
+    }
+
+    /// Drops every cached module.
+    pub fn clear(&self) {
+        self.lock().clear();
     }
 
     /// Number of cached modules.

@@ -183,7 +183,9 @@ impl Host<'_> {
     }
 
     pub(crate) fn add_pages(&mut self, pages: u16) -> u64 {
-        self.evm.pages.add_pages(pages)
+        self.evm
+            .pages
+            .add_pages(&crate::params::stylus::PARAMS.memory_model(), pages)
     }
 
     /// A call as nitro's `doCall`: access, value and new-account costs first, then the 63/64

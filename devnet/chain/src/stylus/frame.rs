@@ -9,18 +9,14 @@ use revm::interpreter::{
     SharedMemory,
 };
 use revm::primitives::constants::CALL_STACK_LIMIT;
+use stylus_metering::{MeterState, TrapCause, INK_LEFT, INK_STATUS, STACK_LEFT};
 use wasmi::{Store, TrapCode, Val};
 
 use super::host::{self, Escape, FrameEnv, Host, InkGlobals};
 use crate::evm::{DbError, DevEvm};
-use crate::params::stylus::INK_PRICE;
+use crate::params::stylus::{INK_PRICE, MAX_STACK_DEPTH, PARAMS};
 use crate::precompiles::arb_wasm::inactive_error;
 use crate::programs::{self, CompiledProgram};
-
-/// Names of the globals the ink instrumentation exports.
-const INK_LEFT: &str = "stylus_ink_left";
-const INK_STATUS: &str = "stylus_ink_status";
-const STACK_LEFT: &str = "stylus_stack_left";
 
 /// How a program run ended.
 #[derive(Debug)]
@@ -81,11 +77,8 @@ pub(crate) fn run_call(
     // Pay to open the program's pages and to instantiate it (nitro charges the cached cost on
     // every call from Stylus version 2 on, and the init cost unless the program is cached).
     let pages_before = evm.pages.open;
-    let mut call_cost = evm.pages.add_pages(record.footprint);
-    call_cost = call_cost.saturating_add(record.cached_gas());
-    if !record.cached {
-        call_cost = call_cost.saturating_add(record.init_gas());
-    }
+    let call_cost =
+        stylus_metering::call_cost(&record.info(), record.cached, &PARAMS, &mut evm.pages);
     if !gas.record_regular_cost(call_cost) {
         evm.pages.restore(pages_before);
         evm.ctx_mut().journal_mut().checkpoint_revert(checkpoint);
@@ -199,37 +192,35 @@ fn execute(
     store.data_mut().wasm_memory = instance.get_memory(&store, "memory");
     let ink_left = instance.get_global(&store, INK_LEFT);
     let ink_status = instance.get_global(&store, INK_STATUS);
-    if let (Some(ink_left), Some(ink_status)) = (ink_left, ink_status) {
-        let set = ink_left
-            .set(&mut store, Val::I64(ink as i64))
-            .and(ink_status.set(&mut store, Val::I32(0)));
-        if set.is_err() {
-            return Ok((Outcome::Failure, 0, 0));
-        }
-        store.data_mut().globals = Some(InkGlobals {
-            ink_left,
-            ink_status,
-        });
+    let stack_left = instance.get_global(&store, STACK_LEFT);
+    let (Some(ink_left), Some(ink_status), Some(stack_left)) = (ink_left, ink_status, stack_left)
+    else {
+        // Every compiled module is instrumented, so this is a chain fault; fail the call.
+        return Ok((Outcome::Failure, 0, 0));
+    };
+    let set = ink_left
+        .set(&mut store, Val::I64(ink as i64))
+        .and(ink_status.set(&mut store, Val::I32(0)))
+        .and(stack_left.set(&mut store, Val::I32(MAX_STACK_DEPTH as i32)));
+    if set.is_err() {
+        return Ok((Outcome::Failure, 0, 0));
     }
+    store.data_mut().globals = Some(InkGlobals {
+        ink_left,
+        ink_status,
+    });
     let Ok(entry) = instance.get_typed_func::<i32, i32>(&store, "user_entrypoint") else {
         return Ok((Outcome::Failure, 0, 0));
     };
     let result = entry.call(&mut store, args_len as i32);
 
-    let ink_left = match store.data().globals {
-        Some(globals) => match globals.ink_left.get(&store) {
-            Val::I64(ink) => ink as u64,
-            _ => 0,
-        },
-        None => store.data().ink,
-    };
-    let out_of_ink = store
-        .data()
-        .globals
-        .is_some_and(|g| matches!(g.ink_status.get(&store), Val::I32(status) if status != 0));
-    let out_of_stack = instance
-        .get_global(&store, STACK_LEFT)
-        .is_some_and(|g| matches!(g.get(&store), Val::I32(0)));
+    let as_i64 = |v: Val| if let Val::I64(x) = v { x } else { 0 };
+    let as_i32 = |v: Val| if let Val::I32(x) = v { x } else { 0 };
+    let meter = MeterState::read(
+        as_i64(ink_left.get(&store)),
+        as_i32(ink_status.get(&store)),
+        as_i32(stack_left.get(&store)),
+    );
     let host = store.into_data();
     let outs = host.outs;
     let refund = host.refund;
@@ -242,17 +233,18 @@ fn execute(
             Some(Escape::OutOfInk) => Outcome::OutOfInk,
             Some(Escape::Failure(_)) => Outcome::Failure,
             Some(Escape::Fatal(reason)) => return Err(DbError::Custom(reason.clone())),
-            None if out_of_ink => Outcome::OutOfInk,
-            None if out_of_stack || error.as_trap_code() == Some(TrapCode::StackOverflow) => {
-                Outcome::OutOfStack
-            }
-            None => Outcome::Failure,
+            None if error.as_trap_code() == Some(TrapCode::StackOverflow) => Outcome::OutOfStack,
+            None => match meter.classify_trap() {
+                TrapCause::OutOfStack => Outcome::OutOfStack,
+                TrapCause::OutOfInk => Outcome::OutOfInk,
+                TrapCause::Other => Outcome::Failure,
+            },
         },
     };
     let ink_left = if matches!(outcome, Outcome::OutOfInk) {
         0
     } else {
-        ink_left
+        meter.ink_left()
     };
     Ok((outcome, ink_left, refund))
 }

@@ -10,9 +10,9 @@ use wasmi::{Caller, Error, Global, Linker, Memory, Val};
 
 use super::api::CallKind;
 use super::cache::StorageCache;
-use super::pricing::{self, evm, hostio};
 use crate::evm::DevEvm;
 use crate::params::stylus::INK_PRICE;
+use stylus_metering::pricing::{self, evm, hostio};
 
 /// Why a program stops before `user_entrypoint` returns.
 #[derive(Debug)]
