@@ -234,8 +234,8 @@ pub const SOURCE_DISPUTED: u8 = 3;
 
 /// Most feeds one asset may use (a primary and up to four more).
 pub const MAX_FEEDS: usize = 5;
-/// Most decimals a feed may report.
-pub const MAX_FEED_DECIMALS: u8 = 36;
+/// Most decimals a feed may report (prices are never scaled down, so never rounded).
+pub const MAX_FEED_DECIMALS: u8 = 18;
 /// Largest normalised price a feed's `maxAnswer` may stand for (1e18 units of the quote asset).
 pub const MAX_NORMALISED_PRICE: u128 = 1_000_000_000_000_000_000 * crate::PRICE_SCALE;
 

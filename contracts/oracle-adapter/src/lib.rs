@@ -2,8 +2,8 @@
 //!
 //! Per asset the admin (later governance) configures 1-5 `AggregatorV3Interface` feeds, each with
 //! its decimals, maximum answer age and accepted answer range, plus a quorum and the largest spread
-//! allowed between feeds. Every price leaves normalised to 1e18 ([`abi::PRICE_SCALE`]), rounded
-//! down.
+//! allowed between feeds. Every price leaves normalised to 1e18 ([`abi::PRICE_SCALE`]); feeds have
+//! at most 18 decimals, so the scaling is an exact multiplication (nothing to round).
 //!
 //! Live prices (`getPrice`, `latestRoundData(asset)`):
 //! - the L2 sequencer uptime feed must report up (answer 0) since at least the grace period
@@ -1053,19 +1053,13 @@ fn accepted_price(asset: Address, feed: &Feed, answer: I256) -> Result<U256, Ora
             maxAnswer: feed.max_answer,
         }));
     }
-    match normalise(answer.into_raw(), feed.decimals) {
-        Some(price) if !price.is_zero() => Ok(price),
-        _ => Err(non_positive()),
-    }
+    normalise(answer.into_raw(), feed.decimals).ok_or_else(non_positive)
 }
 
-/// `amount` with `decimals` decimals rescaled to 18, rounded down; `None` on overflow.
+/// `amount` with `decimals` (at most 18) decimals rescaled to 18; `None` on overflow. Feeds with
+/// more decimals are refused at configuration, so no division (and no rounding) is needed.
 fn normalise(amount: U256, decimals: u8) -> Option<U256> {
-    if decimals <= 18 {
-        amount.checked_mul(pow10(18 - decimals))
-    } else {
-        amount.checked_div(pow10(decimals.saturating_sub(18).min(77)))
-    }
+    amount.checked_mul(pow10(18u8.checked_sub(decimals)?))
 }
 
 fn pow10(exponent: u8) -> U256 {
@@ -1082,10 +1076,9 @@ fn median(prices: &mut [U256]) -> U256 {
     if n % 2 == 1 {
         prices[n / 2]
     } else {
+        // The mean of the middle two, rounded down, with shifts: U256 division is large in WASM.
         let (a, b) = (prices[n / 2 - 1], prices[n / 2]);
-        a / U256::from(2)
-            + b / U256::from(2)
-            + (a % U256::from(2) + b % U256::from(2)) / U256::from(2)
+        (a >> 1) + (b >> 1) + (a & b & U256::from(1))
     }
 }
 

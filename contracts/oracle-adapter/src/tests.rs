@@ -442,13 +442,13 @@ fn configure_asset_rejects_bad_feeds() {
     expect_err(duplicate.apply(&mut env), I::DuplicateFeed { feed: FEED_A });
 
     let mut decimals = Config::single();
-    decimals.decimals = vec![37];
+    decimals.decimals = vec![19];
     expect_err(
         decimals.apply(&mut env),
         I::ParameterOutOfBounds {
-            value: u(37),
+            value: u(19),
             min: u(0),
-            max: u(36),
+            max: u(18),
         },
     );
 
@@ -566,27 +566,16 @@ fn single_feed_price_is_normalised_to_1e18() {
 }
 
 #[test]
-fn feeds_with_more_than_18_decimals_round_down() {
+fn feeds_with_18_decimals_pass_through() {
     let mut env = Env::new();
-    env.chain.deploy_feed(FEED_B, 20);
+    env.chain.deploy_feed(FEED_B, 18);
     let mut config = Config::single();
     config.feeds = vec![FEED_B];
-    config.decimals = vec![20];
-    config.max_answers = vec![I256::from_raw(U256::from(10u8).pow(u(30)))];
+    config.decimals = vec![18];
+    config.max_answers = vec![I256::from_raw(wad(1_000_000))];
     config.apply(&mut env).unwrap();
-    env.push(FEED_B, 123_456_789, T0);
-    // 1.23456789e-12 units, with 20 decimals: 1234567.89e-18 rounds down to 1234567.
+    env.push(FEED_B, 1_234_567, T0);
     assert_eq!(env.oracle.get_price(ASSET).unwrap().0, u(1_234_567));
-    // 99 at 20 decimals is below 1e-18: it normalises to zero and is refused.
-    env.push(FEED_B, 99, T0);
-    expect_err(
-        env.oracle.get_price(ASSET),
-        I::NonPositivePrice {
-            asset: ASSET,
-            feed: FEED_B,
-            answer: i(99),
-        },
-    );
 }
 
 #[test]
@@ -1351,11 +1340,8 @@ proptest! {
     }
 
     #[test]
-    fn normalise_rounds_down_above_18_decimals(answer in 1u128.., decimals in 19u8..=36) {
-        let scale = pow10(decimals - 18);
-        let price = normalise(U256::from(answer), decimals).unwrap();
-        prop_assert!(price * scale <= U256::from(answer));
-        prop_assert!((price + U256::from(1)) * scale > U256::from(answer));
+    fn normalise_refuses_more_than_18_decimals(answer in 0u128.., decimals in 19u8..) {
+        prop_assert_eq!(normalise(U256::from(answer), decimals), None);
     }
 
     #[test]
