@@ -366,3 +366,26 @@ fn gas_limits_of_nested_calls_follow_the_63_64_rule() {
     assert!(ok);
     assert_eq!(number(&w, w.stylus_counter), u(1));
 }
+
+#[test]
+fn stylus_frames_nest_deeply() {
+    let chain = chain();
+    let alice = alice(&chain);
+    let program = deploy_stylus(
+        &chain,
+        alice,
+        &wat(include_str!("../fixtures/wat/recurse.wat")),
+    );
+    let depth: u32 = 100;
+    let tx = TxRequest::call(alice, program, depth.to_le_bytes().to_vec()).with_gas(30_000_000);
+    let receipt = chain.send_transaction(tx).unwrap();
+    assert!(receipt.status, "{:?}", receipt.halt);
+    assert_eq!(
+        u32::from_le_bytes(receipt.output[..4].try_into().unwrap()),
+        depth
+    );
+    // Each open frame keeps its page open: past the page limit the memory model's price is
+    // out of reach, as on Arbitrum, so the innermost call fails and every level reverts.
+    let tx = TxRequest::call(alice, program, 200u32.to_le_bytes().to_vec()).with_gas(30_000_000);
+    assert!(!chain.send_transaction(tx).unwrap().status);
+}
