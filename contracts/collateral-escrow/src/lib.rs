@@ -86,14 +86,30 @@ impl Word for u8 {
 }
 
 macro_rules! static_errors {
-    ($($name:ident { $($field:ident),* })*) => {$(
-        impl From<I::$name> for EscrowError {
-            #[allow(unused_variables)]
-            fn from(e: I::$name) -> Self {
-                EscrowError::encode(<I::$name as SolError>::SELECTOR, &[$(e.$field.word()),*])
+    ($($name:ident { $($field:ident),* })*) => {
+        $(
+            impl From<I::$name> for EscrowError {
+                #[allow(unused_variables)]
+                fn from(e: I::$name) -> Self {
+                    EscrowError::encode(<I::$name as SolError>::SELECTOR, &[$(e.$field.word()),*])
+                }
+            }
+        )*
+
+        /// Lists every error in the exported interface, as a derived error enum would.
+        #[cfg(feature = "export-abi")]
+        impl stylus_sdk::abi::export::internal::InnerTypes for EscrowError {
+            fn inner_types() -> Vec<stylus_sdk::abi::export::internal::InnerType> {
+                use alloc::format;
+                use stylus_sdk::abi::export::internal::InnerType;
+                let error = |signature: &str, id| InnerType { name: format!("error {};", signature.replace(',', ", ")), id };
+                alloc::vec![
+                    $(error(<I::$name as SolError>::SIGNATURE, core::any::TypeId::of::<I::$name>()),)*
+                    error(<I::ExternalCallReverted as SolError>::SIGNATURE, core::any::TypeId::of::<I::ExternalCallReverted>()),
+                ]
             }
         }
-    )*};
+    };
 }
 
 static_errors! {
@@ -800,3 +816,6 @@ impl CollateralEscrow {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

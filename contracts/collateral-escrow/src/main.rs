@@ -4,7 +4,8 @@
 #[no_mangle]
 pub extern "C" fn main() {}
 
+// stylus-sdk 0.10 generates `print_from_args` (license and pragma from the command line).
 #[cfg(feature = "export-abi")]
 fn main() {
-    collateral_escrow::print_abi("MIT OR Apache-2.0", "pragma solidity ^0.8.23;");
+    collateral_escrow::print_from_args();
 }

@@ -4,7 +4,8 @@
 #[no_mangle]
 pub extern "C" fn main() {}
 
+// stylus-sdk 0.10 generates `print_from_args` (license and pragma from the command line).
 #[cfg(feature = "export-abi")]
 fn main() {
-    escrow_registry::print_abi("MIT OR Apache-2.0", "pragma solidity ^0.8.23;");
+    escrow_registry::print_from_args();
 }
