@@ -11,9 +11,7 @@ interface IGovernance {
 
     function confirm(uint256 id) external;
 
-    function revokeConfirmation(uint256 id) external;
-
-    function execute(uint256 id) external payable returns (bytes memory);
+    function execute(uint256 id, bytes calldata data) external payable returns (bytes memory);
 
     function cancel(uint256 id) external;
 
@@ -35,15 +33,9 @@ interface IGovernance {
 
     function proposalCount() external view returns (uint256);
 
-    function getProposal(uint256 id) external view returns (address, uint256, bytes memory, uint256, address, uint256, uint8);
+    function getProposal(uint256 id) external view returns (address, uint256, bytes32, uint256, address, uint256, uint8);
 
     function isConfirmed(uint256 id, address signer) external view returns (bool);
-
-    function minDelay() external view returns (uint256);
-
-    function maxDelay() external view returns (uint256);
-
-    function gracePeriod() external view returns (uint256);
 
     error NotSigner(address);
 
@@ -75,13 +67,13 @@ interface IGovernance {
 
     error AlreadyConfirmed(uint256, address);
 
-    error NotConfirmed(uint256, address);
-
     error NotEnoughConfirmations(uint256, uint256, uint256);
 
     error TimelockNotReady(uint256, uint256, uint256);
 
     error ExecutionFailed(uint256, bytes);
+
+    error DataMismatch(uint256, bytes32, bytes32);
 
     error UnknownSelfCall(bytes4);
 

@@ -3,9 +3,10 @@
 //!
 //! # Governance (`contracts/governance`)
 //! Signers `propose(target, value, data, eta)` a call; other signers `confirm` it; once at least
-//! `threshold` *current* signers have confirmed and `eta` has passed (but not `eta + gracePeriod`),
-//! a signer `execute`s it. `eta >= now + delay` is fixed at proposal time; the delay is bounded
-//! (`minDelay() ..= maxDelay()`), the threshold is at least 2, so no single key and no hurry.
+//! `threshold` *current* signers have confirmed and `eta` has passed (but not `eta + GRACE_PERIOD`),
+//! a signer `execute(id, data)`s it, passing the proposal's calldata again (governance stores only
+//! its hash; `ProposalCreated` carries the full calldata). `eta >= now + delay` is fixed at proposal time; the delay is bounded
+//! (`MIN_DELAY ..= MAX_DELAY` below), the threshold is at least 2, so no single key and no hurry.
 //! Any signer, and the guardian, may `cancel` a pending proposal (cancelling fails safe).
 //!
 //! Governance changes itself only by a proposal whose target is the governance contract, with
@@ -77,7 +78,6 @@ sol! {
             uint256 eta
         );
         event ProposalConfirmed(uint256 indexed id, address indexed signer);
-        event ConfirmationRevoked(uint256 indexed id, address indexed signer);
         event ProposalExecuted(uint256 indexed id, address indexed executor);
         event ProposalCancelled(uint256 indexed id, address indexed by);
         event SignerAdded(address indexed signer);
@@ -97,9 +97,9 @@ sol! {
         error NotSignerOrGuardian(address caller);
         /// Thresholds must stay within `MIN_THRESHOLD ..= signer count`.
         error InvalidThreshold(uint256 threshold, uint256 minThreshold, uint256 signerCount);
-        /// Delays must stay within `minDelay ..= maxDelay`.
+        /// Delays must stay within `MIN_DELAY ..= MAX_DELAY`.
         error DelayOutOfBounds(uint256 delay, uint256 minDelay, uint256 maxDelay);
-        /// `eta` must lie in `now + delay ..= now + maxDelay`.
+        /// `eta` must lie in `now + delay ..= now + MAX_DELAY`.
         error EtaOutOfRange(uint256 eta, uint256 earliest, uint256 latest);
         /// Zero address, or governance itself, as a signer.
         error InvalidSigner(address signer);
@@ -114,11 +114,12 @@ sol! {
         /// The proposal is executed, cancelled or expired.
         error ProposalNotPending(uint256 id, uint8 state);
         error AlreadyConfirmed(uint256 id, address signer);
-        error NotConfirmed(uint256 id, address signer);
         error NotEnoughConfirmations(uint256 id, uint256 confirmations, uint256 threshold);
         error TimelockNotReady(uint256 id, uint256 eta, uint256 timestamp);
         /// The call made by an executed proposal reverted with `reason`.
         error ExecutionFailed(uint256 id, bytes reason);
+        /// `execute` was given calldata whose hash is not the proposal's.
+        error DataMismatch(uint256 id, bytes32 expected, bytes32 actual);
         /// Calldata for governance itself that is not an [`IGovernanceSelf`] call.
         error UnknownSelfCall(bytes4 selector);
         /// The guardian may only pause targets registered with `setPausable`.
@@ -132,8 +133,7 @@ sol! {
             external
             returns (uint256);
         function confirm(uint256 id) external;
-        function revokeConfirmation(uint256 id) external;
-        function execute(uint256 id) external payable returns (bytes memory);
+        function execute(uint256 id, bytes data) external payable returns (bytes memory);
         function cancel(uint256 id) external;
 
         function guardianPause(address target, uint8 level) external;
@@ -152,16 +152,13 @@ sol! {
             returns (
                 address target,
                 uint256 value,
-                bytes memory data,
+                bytes32 dataHash,
                 uint256 eta,
                 address proposer,
                 uint256 confirmations,
                 uint8 state
             );
         function isConfirmed(uint256 id, address signer) external view returns (bool);
-        function minDelay() external view returns (uint256);
-        function maxDelay() external view returns (uint256);
-        function gracePeriod() external view returns (uint256);
     }
 
     /// Calldata of proposals whose target is governance itself. These are not functions of the

@@ -9,7 +9,8 @@
 //!   `now + delay <= eta <= now + MAX_DELAY`. It runs when at least `threshold` *current* signers
 //!   have confirmed it, `eta` has passed and `eta + GRACE_PERIOD` has not. Confirmations are
 //!   counted over the current signer set at execution, so a removed signer's confirmations no
-//!   longer count. The proposer's own confirmation is recorded at proposal time.
+//!   longer count. The proposer's own confirmation is recorded at proposal time. A signer who
+//!   changes their mind cancels the proposal (any signer may), so there is no separate revoke.
 //! - Governance changes its own signers, threshold, delay, guardian and pausable targets only
 //!   through proposals targeting itself with [`abi::governance::IGovernanceSelf`] calldata, which
 //!   `execute` applies in place. A self-call would be refused by nitro (`msg_reentrant`: the
@@ -26,23 +27,27 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 use abi::governance::{
-    proposal_state, IGovernance::*, IGovernanceSelf::IGovernanceSelfCalls, IPausable, GRACE_PERIOD,
-    MAX_DELAY, MAX_SIGNERS, MIN_DELAY, MIN_THRESHOLD, PAUSE_FULL, PAUSE_PARTIAL,
+    proposal_state, IGovernance::*, IGovernanceSelf, IPausable, GRACE_PERIOD, MAX_DELAY,
+    MAX_SIGNERS, MIN_DELAY, MIN_THRESHOLD, PAUSE_FULL, PAUSE_PARTIAL,
 };
-use alloy_primitives::{Address, Bytes, FixedBytes, U256, U64, U8};
-use alloy_sol_types::{SolCall, SolInterface};
+use alloy_primitives::{Address, Bytes, FixedBytes, B256, U256, U64, U8};
+use alloy_sol_types::{SolCall, SolEvent};
 use stylus_sdk::{
     call::call,
     prelude::*,
     storage::{
-        StorageAddress, StorageBool, StorageBytes, StorageMap, StorageU256, StorageU64, StorageU8,
+        StorageAddress, StorageB256, StorageBool, StorageMap, StorageU256, StorageU64, StorageU8,
         StorageVec,
     },
     stylus_core::calls::errors::Error as CallError,
 };
 
-/// Every rejection, as the custom errors declared in `abi::governance::IGovernance`.
-#[derive(SolidityError, Debug, PartialEq, Eq)]
+mod encoding;
+use encoding::{address_word, emit, u256_word, u64_word, u8_word};
+
+/// Every rejection, as the custom errors declared in `abi::governance::IGovernance` (encoded by
+/// hand in `encoding`: the derived encoder cost 13 KB of WASM).
+#[derive(Debug, PartialEq, Eq)]
 pub enum GovernanceError {
     NotSigner(NotSigner),
     NotGuardian(NotGuardian),
@@ -59,10 +64,10 @@ pub enum GovernanceError {
     UnknownProposal(UnknownProposal),
     ProposalNotPending(ProposalNotPending),
     AlreadyConfirmed(AlreadyConfirmed),
-    NotConfirmed(NotConfirmed),
     NotEnoughConfirmations(NotEnoughConfirmations),
     TimelockNotReady(TimelockNotReady),
     ExecutionFailed(ExecutionFailed),
+    DataMismatch(DataMismatch),
     UnknownSelfCall(UnknownSelfCall),
     NotPausable(NotPausable),
     InvalidPauseLevel(InvalidPauseLevel),
@@ -71,7 +76,7 @@ pub enum GovernanceError {
 
 type Result<T, E = GovernanceError> = core::result::Result<T, E>;
 
-/// One proposed call.
+/// One proposed call. Only the calldata's hash is stored; `execute` takes the calldata again.
 #[storage]
 pub struct Proposal {
     target: StorageAddress,
@@ -79,7 +84,7 @@ pub struct Proposal {
     eta: StorageU64,
     proposer: StorageAddress,
     value: StorageU256,
-    data: StorageBytes,
+    data_hash: StorageB256,
 }
 
 /// Fields are only ever appended (the storage-layout suite snapshots them).
@@ -131,7 +136,7 @@ impl Governance {
             return Err(GovernanceError::InvalidTarget(InvalidTarget { target }));
         }
         let now = self.vm().block_timestamp();
-        let earliest = U256::from(now) + U256::from(self.delay.get().to::<u64>());
+        let earliest = U256::from(now) + U256::from(self.delay.get().saturating_to::<u64>());
         let latest = U256::from(now) + U256::from(MAX_DELAY);
         if eta < earliest || eta > latest {
             return Err(GovernanceError::EtaOutOfRange(EtaOutOfRange {
@@ -142,26 +147,40 @@ impl Governance {
         }
         let id = self.proposal_count.get() + U256::from(1);
         self.proposal_count.set(id);
+        let data_hash = self.vm().native_keccak256(&data);
         let mut proposal = self.proposals.setter(id);
         proposal.target.set(target);
-        proposal.state.set(U8::from(proposal_state::PENDING));
-        proposal.eta.set(eta.to::<U64>());
+        proposal
+            .state
+            .set(U8::saturating_from(proposal_state::PENDING));
+        proposal.eta.set(eta.saturating_to::<U64>());
         proposal.proposer.set(proposer);
         proposal.value.set(value);
-        proposal.data.set_bytes(&data);
+        proposal.data_hash.set(data_hash);
         self.confirmed.setter(id).insert(proposer, true);
-        self.vm().log(ProposalCreated {
-            id,
-            proposer,
-            target,
-            value,
-            data,
-            eta,
-        });
-        self.vm().log(ProposalConfirmed {
-            id,
-            signer: proposer,
-        });
+        let vm = self.vm();
+        encoding::raw_emit(
+            vm,
+            &[
+                ProposalCreated::SIGNATURE_HASH,
+                u256_word(id),
+                address_word(proposer),
+            ],
+            &encoding::with_bytes(
+                &[address_word(target), u256_word(value)],
+                &data,
+                &[u256_word(eta)],
+            ),
+        );
+        emit(
+            vm,
+            &[
+                ProposalConfirmed::SIGNATURE_HASH,
+                u256_word(id),
+                address_word(proposer),
+            ],
+            &[],
+        );
         Ok(id)
     }
 
@@ -175,28 +194,26 @@ impl Governance {
             }));
         }
         self.confirmed.setter(id).insert(signer, true);
-        self.vm().log(ProposalConfirmed { id, signer });
+        emit(
+            self.vm(),
+            &[
+                ProposalConfirmed::SIGNATURE_HASH,
+                u256_word(id),
+                address_word(signer),
+            ],
+            &[],
+        );
         Ok(())
     }
 
-    pub fn revoke_confirmation(&mut self, id: U256) -> Result<()> {
-        let signer = self.only_signer()?;
-        self.pending(id)?;
-        if !self.confirmed.getter(id).get(signer) {
-            return Err(GovernanceError::NotConfirmed(NotConfirmed { id, signer }));
-        }
-        self.confirmed.setter(id).insert(signer, false);
-        self.vm().log(ConfirmationRevoked { id, signer });
-        Ok(())
-    }
-
-    /// A signer executes a confirmed proposal whose eta has come. Returns the call's output.
+    /// A signer executes a confirmed proposal whose eta has come, passing its calldata again.
+    /// Returns the call's output.
     #[payable]
-    pub fn execute(&mut self, id: U256) -> Result<Bytes> {
+    pub fn execute(&mut self, id: U256, data: Bytes) -> Result<Bytes> {
         let executor = self.only_signer()?;
         self.pending(id)?;
         let confirmations = self.confirmations(id);
-        let threshold = self.threshold.get().to::<u64>();
+        let threshold = self.threshold.get().saturating_to::<u64>();
         if confirmations < threshold {
             return Err(GovernanceError::NotEnoughConfirmations(
                 NotEnoughConfirmations {
@@ -208,7 +225,7 @@ impl Governance {
         }
         let now = self.vm().block_timestamp();
         let proposal = self.proposals.getter(id);
-        let eta = proposal.eta.get().to::<u64>();
+        let eta = proposal.eta.get().saturating_to::<u64>();
         if now < eta {
             return Err(GovernanceError::TimelockNotReady(TimelockNotReady {
                 id,
@@ -218,12 +235,20 @@ impl Governance {
         }
         let target = proposal.target.get();
         let value = proposal.value.get();
-        let data = proposal.data.get_bytes();
+        let expected = proposal.data_hash.get();
+        let actual = self.vm().native_keccak256(&data);
+        if actual != expected {
+            return Err(GovernanceError::DataMismatch(DataMismatch {
+                id,
+                expected,
+                actual,
+            }));
+        }
         // Effects before the interaction: a proposal runs once even if the call comes back.
         self.proposals
             .setter(id)
             .state
-            .set(U8::from(proposal_state::EXECUTED));
+            .set(U8::saturating_from(proposal_state::EXECUTED));
 
         let output = if target == self.vm().contract_address() {
             self.apply_self_call(&data)?;
@@ -240,7 +265,15 @@ impl Governance {
                 }
             }
         };
-        self.vm().log(ProposalExecuted { id, executor });
+        emit(
+            self.vm(),
+            &[
+                ProposalExecuted::SIGNATURE_HASH,
+                u256_word(id),
+                address_word(executor),
+            ],
+            &[],
+        );
         Ok(output.into())
     }
 
@@ -259,8 +292,16 @@ impl Governance {
         self.proposals
             .setter(id)
             .state
-            .set(U8::from(proposal_state::CANCELLED));
-        self.vm().log(ProposalCancelled { id, by: caller });
+            .set(U8::saturating_from(proposal_state::CANCELLED));
+        emit(
+            self.vm(),
+            &[
+                ProposalCancelled::SIGNATURE_HASH,
+                u256_word(id),
+                address_word(caller),
+            ],
+            &[],
+        );
         Ok(())
     }
 
@@ -274,11 +315,15 @@ impl Governance {
         }
         self.pausable_target(target)?;
         self.call_pausable(target, &IPausable::pauseCall { level }.abi_encode())?;
-        self.vm().log(GuardianPaused {
-            guardian,
-            target,
-            level,
-        });
+        emit(
+            self.vm(),
+            &[
+                GuardianPaused::SIGNATURE_HASH,
+                address_word(guardian),
+                address_word(target),
+            ],
+            &[u8_word(level)],
+        );
         Ok(())
     }
 
@@ -287,7 +332,15 @@ impl Governance {
         let guardian = self.only_guardian()?;
         self.pausable_target(target)?;
         self.call_pausable(target, &IPausable::unpauseCall {}.abi_encode())?;
-        self.vm().log(GuardianUnpaused { guardian, target });
+        emit(
+            self.vm(),
+            &[
+                GuardianUnpaused::SIGNATURE_HASH,
+                address_word(guardian),
+                address_word(target),
+            ],
+            &[],
+        );
         Ok(())
     }
 
@@ -309,11 +362,11 @@ impl Governance {
     }
 
     pub fn threshold(&self) -> U256 {
-        U256::from(self.threshold.get().to::<u64>())
+        U256::from(self.threshold.get().saturating_to::<u64>())
     }
 
     pub fn delay(&self) -> U256 {
-        U256::from(self.delay.get().to::<u64>())
+        U256::from(self.delay.get().saturating_to::<u64>())
     }
 
     pub fn guardian(&self) -> Address {
@@ -328,16 +381,16 @@ impl Governance {
         self.proposal_count.get()
     }
 
-    /// `(target, value, data, eta, proposer, confirmations, state)`; state per
+    /// `(target, value, dataHash, eta, proposer, confirmations, state)`; state per
     /// `abi::governance::proposal_state` (expired is derived from the clock).
     #[allow(clippy::type_complexity)]
-    pub fn get_proposal(&self, id: U256) -> (Address, U256, Bytes, U256, Address, U256, u8) {
+    pub fn get_proposal(&self, id: U256) -> (Address, U256, B256, U256, Address, U256, u8) {
         let proposal = self.proposals.getter(id);
         (
             proposal.target.get(),
             proposal.value.get(),
-            proposal.data.get_bytes().into(),
-            U256::from(proposal.eta.get().to::<u64>()),
+            proposal.data_hash.get(),
+            U256::from(proposal.eta.get().saturating_to::<u64>()),
             proposal.proposer.get(),
             U256::from(self.confirmations(id)),
             self.state(id),
@@ -346,18 +399,6 @@ impl Governance {
 
     pub fn is_confirmed(&self, id: U256, signer: Address) -> bool {
         self.confirmed.getter(id).get(signer)
-    }
-
-    pub fn min_delay(&self) -> U256 {
-        U256::from(MIN_DELAY)
-    }
-
-    pub fn max_delay(&self) -> U256 {
-        U256::from(MAX_DELAY)
-    }
-
-    pub fn grace_period(&self) -> U256 {
-        U256::from(GRACE_PERIOD)
     }
 }
 
@@ -383,7 +424,7 @@ impl Governance {
     }
 
     fn stored_state(&self, id: U256) -> u8 {
-        self.proposals.getter(id).state.get().to::<u8>()
+        self.proposals.getter(id).state.get().saturating_to::<u8>()
     }
 
     /// Stored state, with pending proposals past their grace period reported as expired.
@@ -392,7 +433,7 @@ impl Governance {
         if state != proposal_state::PENDING {
             return state;
         }
-        let eta = self.proposals.getter(id).eta.get().to::<u64>();
+        let eta = self.proposals.getter(id).eta.get().saturating_to::<u64>();
         if self.vm().block_timestamp() > eta.saturating_add(GRACE_PERIOD) {
             return proposal_state::EXPIRED;
         }
@@ -423,20 +464,46 @@ impl Governance {
         count as u64
     }
 
+    /// Decodes an `IGovernanceSelf` call by hand (alloy's decoder for six calls cost more code
+    /// than the rest of this function) and applies it.
     fn apply_self_call(&mut self, data: &[u8]) -> Result<()> {
-        let call = IGovernanceSelfCalls::abi_decode(data).map_err(|_| {
+        let unknown = || {
             let mut selector = FixedBytes::<4>::ZERO;
             let len = data.len().min(4);
             selector[..len].copy_from_slice(&data[..len]);
             GovernanceError::UnknownSelfCall(UnknownSelfCall { selector })
-        })?;
-        match call {
-            IGovernanceSelfCalls::addSigner(c) => self.add_signer(c.signer),
-            IGovernanceSelfCalls::removeSigner(c) => self.remove_signer(c.signer),
-            IGovernanceSelfCalls::changeThreshold(c) => self.change_threshold(c.threshold),
-            IGovernanceSelfCalls::changeDelay(c) => self.change_delay(c.delay),
-            IGovernanceSelfCalls::setGuardian(c) => self.set_guardian(c.guardian),
-            IGovernanceSelfCalls::setPausable(c) => self.set_pausable(c.target, c.allowed),
+        };
+        let selector: [u8; 4] = data
+            .get(..4)
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(unknown)?;
+        let word = |i: usize| data.get(4 + 32 * i..4 + 32 * (i + 1)).map(B256::from_slice);
+        let uint = |i: usize| {
+            word(i)
+                .map(|w| U256::from_be_bytes(w.0))
+                .ok_or_else(unknown)
+        };
+        let address = |i: usize| {
+            word(i)
+                .filter(|w| w[..12] == [0u8; 12])
+                .map(Address::from_word)
+                .ok_or_else(unknown)
+        };
+        match selector {
+            IGovernanceSelf::addSignerCall::SELECTOR => self.add_signer(address(0)?),
+            IGovernanceSelf::removeSignerCall::SELECTOR => self.remove_signer(address(0)?),
+            IGovernanceSelf::changeThresholdCall::SELECTOR => self.change_threshold(uint(0)?),
+            IGovernanceSelf::changeDelayCall::SELECTOR => self.change_delay(uint(0)?),
+            IGovernanceSelf::setGuardianCall::SELECTOR => self.set_guardian(address(0)?),
+            IGovernanceSelf::setPausableCall::SELECTOR => {
+                let allowed = match uint(1)? {
+                    flag if flag == U256::from(1) => true,
+                    flag if flag.is_zero() => false,
+                    _ => return Err(unknown()),
+                };
+                self.set_pausable(address(0)?, allowed)
+            }
+            _ => Err(unknown()),
         }
     }
 
@@ -458,7 +525,11 @@ impl Governance {
         }
         self.signers.push(signer);
         self.is_signer.insert(signer, true);
-        self.vm().log(SignerAdded { signer });
+        emit(
+            self.vm(),
+            &[SignerAdded::SIGNATURE_HASH, address_word(signer)],
+            &[],
+        );
         Ok(())
     }
 
@@ -467,7 +538,7 @@ impl Governance {
             return Err(GovernanceError::SignerNotFound(SignerNotFound { signer }));
         }
         let remaining = self.signers.len() as u64 - 1;
-        let threshold = self.threshold.get().to::<u64>();
+        let threshold = self.threshold.get().saturating_to::<u64>();
         if remaining < threshold {
             return Err(GovernanceError::InvalidThreshold(InvalidThreshold {
                 threshold: U256::from(threshold),
@@ -487,7 +558,11 @@ impl Governance {
         }
         self.signers.erase_last();
         self.is_signer.insert(signer, false);
-        self.vm().log(SignerRemoved { signer });
+        emit(
+            self.vm(),
+            &[SignerRemoved::SIGNATURE_HASH, address_word(signer)],
+            &[],
+        );
         Ok(())
     }
 
@@ -501,12 +576,13 @@ impl Governance {
                 signerCount: U256::from(signers),
             }));
         }
-        let previous = self.threshold.get().to::<u64>();
-        self.threshold.set(threshold.to::<U64>());
-        self.vm().log(ThresholdChanged {
-            previousThreshold: U256::from(previous),
-            newThreshold: threshold,
-        });
+        let previous = self.threshold.get().saturating_to::<u64>();
+        self.threshold.set(threshold.saturating_to::<U64>());
+        emit(
+            self.vm(),
+            &[ThresholdChanged::SIGNATURE_HASH],
+            &[u64_word(previous), u256_word(threshold)],
+        );
         Ok(())
     }
 
@@ -518,12 +594,13 @@ impl Governance {
                 maxDelay: U256::from(MAX_DELAY),
             }));
         }
-        let previous = self.delay.get().to::<u64>();
-        self.delay.set(delay.to::<U64>());
-        self.vm().log(DelayChanged {
-            previousDelay: U256::from(previous),
-            newDelay: delay,
-        });
+        let previous = self.delay.get().saturating_to::<u64>();
+        self.delay.set(delay.saturating_to::<U64>());
+        emit(
+            self.vm(),
+            &[DelayChanged::SIGNATURE_HASH],
+            &[u64_word(previous), u256_word(delay)],
+        );
         Ok(())
     }
 
@@ -535,10 +612,11 @@ impl Governance {
         }
         let previous = self.guardian.get();
         self.guardian.set(guardian);
-        self.vm().log(GuardianChanged {
-            previousGuardian: previous,
-            newGuardian: guardian,
-        });
+        emit(
+            self.vm(),
+            &[GuardianChanged::SIGNATURE_HASH],
+            &[address_word(previous), address_word(guardian)],
+        );
         Ok(())
     }
 
@@ -547,7 +625,11 @@ impl Governance {
             return Err(GovernanceError::InvalidTarget(InvalidTarget { target }));
         }
         self.pausable.insert(target, allowed);
-        self.vm().log(PausableSet { target, allowed });
+        emit(
+            self.vm(),
+            &[PausableSet::SIGNATURE_HASH, address_word(target)],
+            &[u8_word(allowed.into())],
+        );
         Ok(())
     }
 
@@ -570,11 +652,10 @@ impl Governance {
     }
 }
 
+/// The callee's revert data (the SDK maps its only other case, undecodable output, to a panic
+/// payload; raw calls never produce it).
 fn revert_data(err: CallError) -> Vec<u8> {
-    match err {
-        CallError::Revert(data) => data,
-        other => other.into(),
-    }
+    err.into()
 }
 
 #[cfg(test)]

@@ -50,11 +50,11 @@ fn propose_upgrade(vm: &TestVM, gov: &mut Governance) -> U256 {
 fn govern_self(vm: &TestVM, gov: &mut Governance, data: Vec<u8>) -> Result<Bytes> {
     vm.set_sender(ALICE);
     let now = vm_now(gov);
-    let id = gov.propose(GOV, U256::ZERO, data.into(), u(now + DELAY))?;
+    let id = gov.propose(GOV, U256::ZERO, data.clone().into(), u(now + DELAY))?;
     vm.set_sender(BOB);
     gov.confirm(id)?;
     vm.set_block_timestamp(now + DELAY);
-    gov.execute(id)
+    gov.execute(id, data.into())
 }
 
 fn vm_now(gov: &Governance) -> u64 {
@@ -80,9 +80,6 @@ fn constructor_sets_bounded_configuration() {
     assert_eq!(gov.threshold(), u(2));
     assert_eq!(gov.delay(), u(DELAY));
     assert_eq!(gov.guardian(), GUARDIAN);
-    assert_eq!(gov.min_delay(), u(MIN_DELAY));
-    assert_eq!(gov.max_delay(), u(MAX_DELAY));
-    assert_eq!(gov.grace_period(), u(GRACE_PERIOD));
     assert_eq!(gov.proposal_count(), U256::ZERO);
     let changed: GuardianChanged = last_event(&vm);
     assert_eq!(changed.newGuardian, GUARDIAN);
@@ -171,7 +168,7 @@ fn propose_records_the_call_and_the_proposers_confirmation() {
     let (target, value, data, eta, proposer, confirmations, state) = gov.get_proposal(id);
     assert_eq!(target, PROXY);
     assert_eq!(value, U256::ZERO);
-    assert_eq!(data, upgrade_calldata());
+    assert_eq!(data, alloy_primitives::keccak256(upgrade_calldata()));
     assert_eq!(eta, u(T0 + DELAY));
     assert_eq!(proposer, ALICE);
     assert_eq!(confirmations, u(1));
@@ -234,12 +231,15 @@ fn upgrade_runs_after_threshold_and_delay() {
     );
     vm.set_block_timestamp(T0 + DELAY);
     vm.set_sender(CAROL);
-    assert_eq!(gov.execute(id), Ok(Bytes::from(vec![0xaa])));
+    assert_eq!(
+        gov.execute(id, upgrade_calldata()),
+        Ok(Bytes::from(vec![0xaa]))
+    );
     assert_eq!(gov.get_proposal(id).6, proposal_state::EXECUTED);
     let executed: ProposalExecuted = last_event(&vm);
     assert_eq!((executed.id, executed.executor), (id, CAROL));
     assert_eq!(
-        gov.execute(id),
+        gov.execute(id, upgrade_calldata()),
         Err(GovernanceError::ProposalNotPending(ProposalNotPending {
             id,
             state: proposal_state::EXECUTED
@@ -254,7 +254,7 @@ fn single_signer_cannot_execute() {
     let id = propose_upgrade(&vm, &mut gov);
     vm.set_block_timestamp(T0 + DELAY);
     assert_eq!(
-        gov.execute(id),
+        gov.execute(id, upgrade_calldata()),
         Err(GovernanceError::NotEnoughConfirmations(
             NotEnoughConfirmations {
                 id,
@@ -266,6 +266,25 @@ fn single_signer_cannot_execute() {
 }
 
 #[test]
+fn execution_needs_the_proposed_calldata() {
+    let (vm, mut gov) = setup();
+    let id = propose_upgrade(&vm, &mut gov);
+    vm.set_sender(BOB);
+    gov.confirm(id).unwrap();
+    vm.set_block_timestamp(T0 + DELAY);
+    let other = Bytes::from(vec![0x3f, 0x4b, 0xa8, 0x3a]);
+    assert_eq!(
+        gov.execute(id, other.clone()),
+        Err(GovernanceError::DataMismatch(DataMismatch {
+            id,
+            expected: alloy_primitives::keccak256(upgrade_calldata()),
+            actual: alloy_primitives::keccak256(other),
+        }))
+    );
+    assert_eq!(gov.get_proposal(id).6, proposal_state::PENDING);
+}
+
+#[test]
 fn early_execution_is_rejected() {
     let (vm, mut gov) = setup();
     let id = propose_upgrade(&vm, &mut gov);
@@ -273,7 +292,7 @@ fn early_execution_is_rejected() {
     gov.confirm(id).unwrap();
     vm.set_block_timestamp(T0 + DELAY - 1);
     assert_eq!(
-        gov.execute(id),
+        gov.execute(id, upgrade_calldata()),
         Err(GovernanceError::TimelockNotReady(TimelockNotReady {
             id,
             eta: u(T0 + DELAY),
@@ -294,11 +313,7 @@ fn outsiders_and_guardian_cannot_confirm_or_execute() {
             Err(GovernanceError::NotSigner(NotSigner { caller }))
         );
         assert_eq!(
-            gov.execute(id),
-            Err(GovernanceError::NotSigner(NotSigner { caller }))
-        );
-        assert_eq!(
-            gov.revoke_confirmation(id),
+            gov.execute(id, upgrade_calldata()),
             Err(GovernanceError::NotSigner(NotSigner { caller }))
         );
     }
@@ -315,7 +330,7 @@ fn expired_proposals_cannot_run() {
     vm.set_block_timestamp(T0 + DELAY + GRACE_PERIOD + 1);
     assert_eq!(gov.get_proposal(id).6, proposal_state::EXPIRED);
     assert_eq!(
-        gov.execute(id),
+        gov.execute(id, upgrade_calldata()),
         Err(GovernanceError::ProposalNotPending(ProposalNotPending {
             id,
             state: proposal_state::EXPIRED
@@ -331,7 +346,7 @@ fn expired_proposals_cannot_run() {
 }
 
 #[test]
-fn confirmations_are_counted_once_and_can_be_revoked() {
+fn confirmations_are_counted_once() {
     let (vm, mut gov) = setup();
     let id = propose_upgrade(&vm, &mut gov);
     vm.set_sender(ALICE);
@@ -343,24 +358,15 @@ fn confirmations_are_counted_once_and_can_be_revoked() {
         }))
     );
     vm.set_sender(BOB);
-    assert_eq!(
-        gov.revoke_confirmation(id),
-        Err(GovernanceError::NotConfirmed(NotConfirmed {
-            id,
-            signer: BOB
-        }))
-    );
+    assert!(!gov.is_confirmed(id, BOB));
     gov.confirm(id).unwrap();
+    assert!(gov.is_confirmed(id, BOB));
     assert_eq!(gov.get_proposal(id).5, u(2));
-    gov.revoke_confirmation(id).unwrap();
-    let revoked: ConfirmationRevoked = last_event(&vm);
-    assert_eq!(revoked.signer, BOB);
-    assert_eq!(gov.get_proposal(id).5, u(1));
-    vm.set_block_timestamp(T0 + DELAY);
     assert!(matches!(
-        gov.execute(id),
-        Err(GovernanceError::NotEnoughConfirmations(_))
+        gov.confirm(id),
+        Err(GovernanceError::AlreadyConfirmed(_))
     ));
+    assert_eq!(gov.get_proposal(id).5, u(2));
 }
 
 #[test]
@@ -370,7 +376,7 @@ fn unknown_proposals_are_reported() {
     for result in [
         gov.confirm(u(9)),
         gov.cancel(u(9)),
-        gov.execute(u(9)).map(|_| ()),
+        gov.execute(u(9), Bytes::new()).map(|_| ()),
     ] {
         assert_eq!(
             result,
@@ -400,7 +406,7 @@ fn failed_calls_revert_with_the_targets_reason() {
     );
     vm.set_block_timestamp(T0 + DELAY);
     assert_eq!(
-        gov.execute(id),
+        gov.execute(id, upgrade_calldata()),
         Err(GovernanceError::ExecutionFailed(ExecutionFailed {
             id,
             reason: reason.into()
@@ -420,8 +426,8 @@ fn value_is_forwarded_with_the_call() {
     gov.confirm(id).unwrap();
     vm.set_block_timestamp(T0 + DELAY);
     vm.mock_call(PROXY, data.clone(), U256::ZERO, Err(vec![0x01]));
-    vm.mock_call(PROXY, data, u(5), Ok(vec![0x02]));
-    assert_eq!(gov.execute(id), Ok(Bytes::from(vec![0x02])));
+    vm.mock_call(PROXY, data.clone(), u(5), Ok(vec![0x02]));
+    assert_eq!(gov.execute(id, data.into()), Ok(Bytes::from(vec![0x02])));
 }
 
 #[test]
@@ -452,7 +458,7 @@ fn signers_and_guardian_cancel_outsiders_do_not() {
     vm.set_sender(BOB);
     vm.set_block_timestamp(T0 + DELAY);
     assert!(matches!(
-        gov.execute(first),
+        gov.execute(first, upgrade_calldata()),
         Err(GovernanceError::ProposalNotPending(_))
     ));
 }
@@ -483,13 +489,13 @@ fn governance_adds_and_removes_signers_only_through_itself() {
     vm.set_sender(BOB);
     let now = vm_now(&gov);
     let id = gov
-        .propose(GOV, U256::ZERO, remove.into(), u(now + DELAY))
+        .propose(GOV, U256::ZERO, remove.clone().into(), u(now + DELAY))
         .unwrap();
     vm.set_sender(CAROL);
     gov.confirm(id).unwrap();
     vm.set_block_timestamp(now + DELAY);
     assert_eq!(
-        gov.execute(id),
+        gov.execute(id, remove.into()),
         Err(GovernanceError::SignerNotFound(SignerNotFound {
             signer: ALICE
         }))
@@ -501,6 +507,7 @@ fn removed_signers_confirmations_stop_counting() {
     let (vm, mut gov) = setup();
     let id = propose_upgrade(&vm, &mut gov);
     let remove = IGovernanceSelf::removeSignerCall { signer: ALICE }.abi_encode();
+    let remove_data = Bytes::from(remove.clone());
     vm.set_sender(BOB);
     let removal = gov
         .propose(GOV, U256::ZERO, remove.into(), u(T0 + DELAY))
@@ -509,10 +516,10 @@ fn removed_signers_confirmations_stop_counting() {
     gov.confirm(removal).unwrap();
     gov.confirm(id).unwrap();
     vm.set_block_timestamp(T0 + DELAY);
-    gov.execute(removal).unwrap();
+    gov.execute(removal, remove_data).unwrap();
     assert_eq!(gov.get_proposal(id).5, u(1), "only CAROL still counts");
     assert!(matches!(
-        gov.execute(id),
+        gov.execute(id, upgrade_calldata()),
         Err(GovernanceError::NotEnoughConfirmations(_))
     ));
 }
@@ -531,7 +538,7 @@ fn removal_cannot_drop_below_threshold() {
     vm.set_sender(ALICE);
     let now = vm_now(&gov);
     let id = gov
-        .propose(GOV, U256::ZERO, remove.into(), u(now + DELAY))
+        .propose(GOV, U256::ZERO, remove.clone().into(), u(now + DELAY))
         .unwrap();
     for signer in [BOB, CAROL] {
         vm.set_sender(signer);
@@ -539,7 +546,7 @@ fn removal_cannot_drop_below_threshold() {
     }
     vm.set_block_timestamp(now + DELAY);
     assert_eq!(
-        gov.execute(id),
+        gov.execute(id, remove.into()),
         Err(GovernanceError::InvalidThreshold(InvalidThreshold {
             threshold: u(3),
             minThreshold: u(MIN_THRESHOLD),
@@ -601,6 +608,31 @@ fn guardian_is_replaced_through_governance() {
         govern_self(&vm, &mut gov, zero),
         Err(GovernanceError::InvalidGuardian(_))
     ));
+}
+
+#[test]
+fn malformed_self_calls_are_rejected() {
+    let (vm, mut gov) = setup();
+    let short = IGovernanceSelf::addSignerCall { signer: DAVE }.abi_encode()[..20].to_vec();
+    let mut dirty = IGovernanceSelf::addSignerCall { signer: DAVE }.abi_encode();
+    dirty[4] = 1;
+    let mut not_bool = IGovernanceSelf::setPausableCall {
+        target: PROXY,
+        allowed: true,
+    }
+    .abi_encode();
+    not_bool[67] = 2;
+    for data in [short, dirty, not_bool] {
+        let selector = FixedBytes::<4>::from_slice(&data[..4]);
+        assert_eq!(
+            govern_self(&vm, &mut gov, data),
+            Err(GovernanceError::UnknownSelfCall(UnknownSelfCall {
+                selector
+            }))
+        );
+    }
+    assert_eq!(gov.get_signers(), vec![ALICE, BOB, CAROL]);
+    assert!(!gov.is_pausable(PROXY));
 }
 
 #[test]
@@ -757,7 +789,10 @@ fn proposal_storage_survives_across_instances() {
     let (vm, mut gov) = setup();
     let id = propose_upgrade(&vm, &mut gov);
     let reloaded = Governance::from(&vm);
-    assert_eq!(reloaded.get_proposal(id).2, upgrade_calldata());
+    assert_eq!(
+        reloaded.get_proposal(id).2,
+        alloy_primitives::keccak256(upgrade_calldata())
+    );
     assert_eq!(reloaded.get_signers(), vec![ALICE, BOB, CAROL]);
     assert_ne!(
         vm.get_storage(U256::ZERO),
@@ -790,7 +825,7 @@ mod properties {
             vm.set_sender(ALICE);
             let confirmations = 1 + confirmers.len() as u64;
             let in_window = (DELAY..=DELAY + GRACE_PERIOD).contains(&offset);
-            let result = gov.execute(id);
+            let result = gov.execute(id, upgrade_calldata());
             prop_assert_eq!(result.is_ok(), confirmations >= 2 && in_window);
         }
 
