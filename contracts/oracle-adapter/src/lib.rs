@@ -59,7 +59,11 @@ mod test_chain;
 #[cfg(test)]
 mod tests;
 
-#[derive(SolidityError, Debug)]
+/// The ABI's custom errors. The exported interface lists them through `SolidityError`; the
+/// contract itself encodes them with one shared word encoder (see `From<OracleError>`), because
+/// the derived encoder instantiates one ABI encoder per error type and costs kilobytes of WASM.
+#[cfg_attr(feature = "export-abi", derive(SolidityError))]
+#[derive(Debug)]
 pub enum OracleError {
     AlreadyInitialized(I::AlreadyInitialized),
     NotAdmin(I::NotAdmin),
@@ -90,6 +94,131 @@ pub enum OracleError {
     DisputePeriodOver(I::DisputePeriodOver),
     FallbackNotOpen(I::FallbackNotOpen),
     ZeroPrice(I::ZeroPrice),
+}
+
+/// Revert data laid out as `SolError::abi_encode` does for errors whose fields are all static:
+/// the selector, then one 32-byte word per field.
+#[cfg(not(feature = "export-abi"))]
+fn revert_data(selector: [u8; 4], words: &[U256]) -> Vec<u8> {
+    let mut data = Vec::with_capacity(4 + 32 * words.len());
+    data.extend_from_slice(&selector);
+    for word in words {
+        data.extend_from_slice(&word.to_be_bytes::<32>());
+    }
+    data
+}
+
+#[cfg(not(feature = "export-abi"))]
+fn word(address: Address) -> U256 {
+    U256::from_be_slice(address.as_slice())
+}
+
+#[cfg(not(feature = "export-abi"))]
+impl From<OracleError> for Vec<u8> {
+    fn from(error: OracleError) -> Self {
+        use alloy_sol_types::SolError;
+        use OracleError as E;
+        match error {
+            E::AlreadyInitialized(_) => revert_data(I::AlreadyInitialized::SELECTOR, &[]),
+            E::NotAdmin(e) => revert_data(I::NotAdmin::SELECTOR, &[word(e.caller)]),
+            E::NotDisputer(e) => revert_data(I::NotDisputer::SELECTOR, &[word(e.caller)]),
+            E::ZeroAddress(_) => revert_data(I::ZeroAddress::SELECTOR, &[]),
+            E::ParameterOutOfBounds(e) => {
+                revert_data(I::ParameterOutOfBounds::SELECTOR, &[e.value, e.min, e.max])
+            }
+            E::ConfigLengthMismatch(_) => revert_data(I::ConfigLengthMismatch::SELECTOR, &[]),
+            E::DuplicateFeed(e) => revert_data(I::DuplicateFeed::SELECTOR, &[word(e.feed)]),
+            E::InvalidAnswerBounds(e) => revert_data(
+                I::InvalidAnswerBounds::SELECTOR,
+                &[e.minAnswer.into_raw(), e.maxAnswer.into_raw()],
+            ),
+            E::FeedDecimalsMismatch(e) => revert_data(
+                I::FeedDecimalsMismatch::SELECTOR,
+                &[
+                    word(e.feed),
+                    U256::from(e.configured),
+                    U256::from(e.reported),
+                ],
+            ),
+            E::UnknownAsset(e) => revert_data(I::UnknownAsset::SELECTOR, &[word(e.asset)]),
+            E::FeedUnavailable(e) => {
+                revert_data(I::FeedUnavailable::SELECTOR, &[word(e.asset), word(e.feed)])
+            }
+            E::StalePrice(e) => revert_data(
+                I::StalePrice::SELECTOR,
+                &[word(e.asset), word(e.feed), e.updatedAt, e.maxAge],
+            ),
+            E::NonPositivePrice(e) => revert_data(
+                I::NonPositivePrice::SELECTOR,
+                &[word(e.asset), word(e.feed), e.answer.into_raw()],
+            ),
+            E::PriceOutOfBounds(e) => revert_data(
+                I::PriceOutOfBounds::SELECTOR,
+                &[
+                    word(e.asset),
+                    word(e.feed),
+                    e.answer.into_raw(),
+                    e.minAnswer.into_raw(),
+                    e.maxAnswer.into_raw(),
+                ],
+            ),
+            E::QuorumNotMet(e) => revert_data(
+                I::QuorumNotMet::SELECTOR,
+                &[word(e.asset), e.valid, e.quorum],
+            ),
+            E::SourcesDisagree(e) => revert_data(
+                I::SourcesDisagree::SELECTOR,
+                &[word(e.asset), e.lowest, e.highest, e.maxDeviation],
+            ),
+            E::SequencerStatusUnavailable(e) => {
+                revert_data(I::SequencerStatusUnavailable::SELECTOR, &[word(e.feed)])
+            }
+            E::SequencerDown(e) => revert_data(I::SequencerDown::SELECTOR, &[e.since]),
+            E::SequencerGracePeriodNotOver(e) => revert_data(
+                I::SequencerGracePeriodNotOver::SELECTOR,
+                &[e.upSince, e.gracePeriod],
+            ),
+            E::ExpiryNotReached(e) => {
+                revert_data(I::ExpiryNotReached::SELECTOR, &[e.expiry, e.timestamp])
+            }
+            E::ExpiryPriceAlreadySet(e) => revert_data(
+                I::ExpiryPriceAlreadySet::SELECTOR,
+                &[word(e.asset), e.expiry],
+            ),
+            E::RoundUnavailable(e) => revert_data(
+                I::RoundUnavailable::SELECTOR,
+                &[word(e.feed), U256::from(e.roundId)],
+            ),
+            E::RoundBeforeExpiry(e) => revert_data(
+                I::RoundBeforeExpiry::SELECTOR,
+                &[U256::from(e.roundId), e.updatedAt, e.expiry],
+            ),
+            E::RoundTooLate(e) => revert_data(
+                I::RoundTooLate::SELECTOR,
+                &[U256::from(e.roundId), e.updatedAt, e.deadline],
+            ),
+            E::RoundNotFirstAfterExpiry(e) => revert_data(
+                I::RoundNotFirstAfterExpiry::SELECTOR,
+                &[
+                    U256::from(e.roundId),
+                    U256::from(e.previousRoundId),
+                    e.previousUpdatedAt,
+                ],
+            ),
+            E::NoExpiryPrice(e) => {
+                revert_data(I::NoExpiryPrice::SELECTOR, &[word(e.asset), e.expiry])
+            }
+            E::DisputePeriodOver(e) => revert_data(
+                I::DisputePeriodOver::SELECTOR,
+                &[word(e.asset), e.expiry, e.finalizesAt],
+            ),
+            E::FallbackNotOpen(e) => revert_data(
+                I::FallbackNotOpen::SELECTOR,
+                &[word(e.asset), e.expiry, e.opensAfter],
+            ),
+            E::ZeroPrice(_) => revert_data(I::ZeroPrice::SELECTOR, &[]),
+        }
+    }
 }
 
 /// One feed of an asset.
