@@ -38,8 +38,6 @@ pub enum RegistryError {
 
 type RegistryResult<T> = Result<T, RegistryError>;
 
-const WAD: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
-
 #[storage]
 pub struct StoredCollateral {
     decimals: StorageU8,
@@ -171,12 +169,12 @@ impl EscrowRegistry {
             decimals =
                 IERC20::decimalsCall::abi_decode_returns(&out).map_err(|_| reverted(asset, out))?;
             bounded(U256::from(decimals), U256::ZERO, U256::from(18))?;
-            scale = U256::from(10).pow(U256::from(18 - decimals));
+            scale = U256::from(10u128.pow(u32::from(18 - decimals)));
         }
         bounded(
             dust_floor,
             U256::ZERO,
-            U256::from(MAX_DUST_TOKENS) * WAD / scale,
+            U256::from(u128::from(MAX_DUST_TOKENS) * 10u128.pow(u32::from(decimals))),
         )?;
         let mut c = self.collaterals.setter(asset);
         c.decimals.set(U8::from(decimals));

@@ -3,6 +3,7 @@ use alloy_primitives::address;
 use alloy_sol_types::SolEvent;
 use stylus_sdk::testing::*;
 
+const WAD: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
 const ADMIN: Address = address!("00000000000000000000000000000000000000a1");
 const GUARDIAN: Address = address!("00000000000000000000000000000000000000a2");
 const STRANGER: Address = address!("00000000000000000000000000000000000000a3");
