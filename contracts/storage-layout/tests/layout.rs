@@ -329,7 +329,7 @@ fn unknown_field_types_fail_loudly() {
 
 #[test]
 fn no_protocol_interface_is_shadowed_by_the_proxy() {
-    use abi::{escrow, governance, option_factory, option_token};
+    use abi::{escrow, governance, option_factory, option_token, oracle, pricing};
     let interfaces: &[(&str, &[[u8; 4]])] = &[
         (
             "ICollateralEscrow",
@@ -346,6 +346,14 @@ fn no_protocol_interface_is_shadowed_by_the_proxy() {
         (
             "IOptionToken",
             option_token::IOptionToken::IOptionTokenCalls::SELECTORS,
+        ),
+        (
+            "IOracleAdapter",
+            oracle::IOracleAdapter::IOracleAdapterCalls::SELECTORS,
+        ),
+        (
+            "IPricingEngine",
+            pricing::IPricingEngine::IPricingEngineCalls::SELECTORS,
         ),
         (
             "IPausable",
