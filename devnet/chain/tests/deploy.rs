@@ -177,3 +177,49 @@ fn sdk_constructor_deploys_through_the_stylus_deployer() {
         U256::from(42)
     );
 }
+
+#[test]
+fn programs_expire_and_keepalive_extends_them() {
+    let chain = chain();
+    let alice = alice(&chain);
+    let code = stylus_code(&fixture_wasm("counter"));
+    let program = deploy_code(&chain, alice, &code);
+    assert!(activate(&chain, alice, program).status);
+    let codehash = keccak256(&code);
+    let keepalive = || {
+        chain
+            .send_transaction(
+                TxRequest::call(
+                    alice,
+                    ARB_WASM,
+                    ArbWasm::codehashKeepaliveCall { codehash }.abi_encode(),
+                )
+                .with_value(U256::from(10u64).pow(U256::from(17u64))),
+            )
+            .unwrap()
+    };
+    let early = keepalive();
+    assert!(!early.status);
+    assert!(ArbWasm::ProgramKeepaliveTooSoon::abi_decode(&early.output).is_ok());
+
+    chain.advance_time(200 * 86_400).unwrap();
+    chain.mine().unwrap();
+    assert!(keepalive().status, "old enough: the clock restarts");
+    chain.advance_time(300 * 86_400).unwrap();
+    chain.mine().unwrap();
+    assert!(
+        send(&chain, alice, program, ICounter::incrementCall {}).status,
+        "500 days, kept alive at 200"
+    );
+
+    chain.advance_time(100 * 86_400).unwrap();
+    chain.mine().unwrap();
+    let expired = send(&chain, alice, program, ICounter::incrementCall {});
+    assert!(!expired.status);
+    assert!(ArbWasm::ProgramExpired::abi_decode(&expired.output).is_ok());
+    assert!(
+        activate(&chain, alice, program).status,
+        "an expired program can be activated again"
+    );
+    assert!(send(&chain, alice, program, ICounter::incrementCall {}).status);
+}

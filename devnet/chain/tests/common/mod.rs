@@ -20,7 +20,10 @@ sol! {
         function programMemoryFootprint(address program) external view returns (uint16 footprint);
         function programTimeLeft(address program) external view returns (uint64 secs);
         function inkPrice() external view returns (uint32 price);
+        function codehashKeepalive(bytes32 codehash) external payable returns (uint256 dataFee);
         error ProgramNotActivated();
+        error ProgramExpired(uint64 ageInSeconds);
+        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
         error ProgramUpToDate();
         error ProgramNotWasm();
         error ProgramInsufficientValue(uint256 have, uint256 want);
