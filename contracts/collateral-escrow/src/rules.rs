@@ -47,6 +47,23 @@ impl Series {
         }
     }
 
+    /// The escrow margins puts in the strike asset and calls in the underlying; the factory also
+    /// allows other pairings, which this math would misprice, so they are refused.
+    fn margined_collateral(&self) -> Result<()> {
+        let expected = if self.is_put {
+            self.strike_asset
+        } else {
+            self.underlying
+        };
+        if self.collateral != expected {
+            return Err(EscrowError::from(I::CollateralMismatch {
+                expected,
+                given: self.collateral,
+            }));
+        }
+        Ok(())
+    }
+
     /// Only a long of the same product and expiry offsets a short.
     fn same_product_and_expiry(&self, other: &Series) -> bool {
         self.underlying == other.underlying
@@ -221,6 +238,7 @@ pub fn apply<E: Env>(
             }
             let series = env.series(asset)?;
             not_expired(env, asset, &series)?;
+            series.margined_collateral()?;
             allowed_collateral(env, series.collateral)?;
             bind_collateral(vault, series.collateral)?;
             vault.short = asset;
@@ -255,6 +273,7 @@ pub fn apply<E: Env>(
             }
             let series = env.series(asset)?;
             not_expired(env, asset, &series)?;
+            series.margined_collateral()?;
             allowed_collateral(env, series.collateral)?;
             bind_collateral(vault, series.collateral)?;
             vault.long = asset;
