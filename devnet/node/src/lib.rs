@@ -17,6 +17,7 @@ pub mod params;
 pub mod server;
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use alloy_primitives::U256;
 
@@ -45,6 +46,8 @@ pub struct NodeConfig {
     pub max_body_bytes: usize,
     /// Most requests in one batch.
     pub max_batch: usize,
+    /// Time a client gets to send its headers, and again its body.
+    pub read_timeout: Duration,
 }
 
 impl Default for NodeConfig {
@@ -59,6 +62,7 @@ impl Default for NodeConfig {
             genesis_timestamp: None,
             max_body_bytes: 16 * 1024 * 1024,
             max_batch: 1000,
+            read_timeout: Duration::from_secs(30),
         }
     }
 }

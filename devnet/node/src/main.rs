@@ -4,7 +4,6 @@
 use std::net::IpAddr;
 use std::process::ExitCode;
 
-use alloy_primitives::utils::format_ether;
 use alloy_primitives::U256;
 use clap::Parser;
 use devnet::{Node, NodeConfig, DEFAULT_CHAIN_ID, DEFAULT_PORT};
@@ -56,11 +55,7 @@ fn main() -> ExitCode {
     println!("devnet {}", env!("CARGO_PKG_VERSION"));
     println!("\nAvailable Accounts\n==================");
     for (i, key) in node.keys.iter().enumerate() {
-        println!(
-            "({i}) {} ({} ETH)",
-            key.address,
-            format_ether(config.balance)
-        );
+        println!("({i}) {} ({} ETH)", key.address, args.balance);
     }
     println!("\nPrivate Keys\n==================");
     for (i, key) in node.keys.iter().enumerate() {

@@ -25,13 +25,11 @@ use crate::jsonrpc::{self, Body, RpcError, INTERNAL_ERROR, INVALID_REQUEST};
 use crate::keys::{self, DevKey};
 use crate::NodeConfig;
 
-/// A client gets this long to send its headers, and again its body.
-const READ_TIMEOUT: Duration = Duration::from_secs(30);
-
 struct Service {
     api: Api,
     max_body_bytes: usize,
     max_batch: usize,
+    read_timeout: Duration,
 }
 
 /// Entry point of the node.
@@ -105,6 +103,7 @@ impl Node {
             api: Api::new(chain.clone(), keys.clone(), client_version()),
             max_body_bytes: config.max_body_bytes,
             max_batch: config.max_batch,
+            read_timeout: config.read_timeout,
         });
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -154,11 +153,12 @@ async fn serve(listener: TcpListener, service: Arc<Service>, mut stopped: watch:
         let service = service.clone();
         let mut stopped = stopped.clone();
         tokio::spawn(async move {
+            let read_timeout = service.read_timeout;
             let handler = service_fn(move |request| handle(service.clone(), request));
             let mut builder = http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(READ_TIMEOUT);
+                .header_read_timeout(read_timeout);
             let connection = builder.serve_connection(TokioIo::new(stream), handler);
             tokio::pin!(connection);
             tokio::select! {
@@ -231,7 +231,7 @@ async fn handle(
         return Ok(too_large(declared));
     }
     let body = Limited::new(request.into_body(), limit).collect();
-    let body = match tokio::time::timeout(READ_TIMEOUT, body).await {
+    let body = match tokio::time::timeout(service.read_timeout, body).await {
         Err(_) => {
             return Ok(error_response(
                 StatusCode::REQUEST_TIMEOUT,

@@ -483,3 +483,39 @@ async fn test_controls() {
         json!(false)
     );
 }
+
+#[tokio::test]
+async fn slow_clients_time_out_instead_of_hanging() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let node = Node::spawn(NodeConfig {
+        read_timeout: Duration::from_millis(300),
+        ..NodeConfig::default()
+    })
+    .expect("node starts");
+
+    // A body announced at 100 bytes that never comes in full: 408.
+    let mut stream = tokio::net::TcpStream::connect(node.addr).await.unwrap();
+    stream
+        .write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"jsonrpc\"")
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let mut answer = vec![0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer));
+    let n = read.await.expect("the node answers in time").unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+
+    // Headers that never end: the connection is closed.
+    let mut stream = tokio::net::TcpStream::connect(node.addr).await.unwrap();
+    stream.write_all(b"POST / HTTP/1.1\r\nhost:").await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer));
+    assert!(read.await.is_ok(), "the node closes the connection");
+
+    // Meanwhile the node serves everyone else.
+    assert_eq!(ok(&node, "eth_chainId", json!([])).await, json!("0x64aba"));
+}
