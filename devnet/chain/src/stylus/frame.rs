@@ -178,7 +178,6 @@ fn execute(
         outs: Vec::new(),
         return_data: Bytes::new(),
         storage: Default::default(),
-        ink,
         globals: None,
         wasm_memory: None,
         refund: 0,

@@ -57,7 +57,7 @@ pub(crate) struct FrameEnv {
     pub(crate) reentrant: bool,
 }
 
-/// The instrumented module's ink globals, when it has them.
+/// The instrumented module's ink globals.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct InkGlobals {
     pub(crate) ink_left: Global,
@@ -73,9 +73,8 @@ pub(crate) struct Host<'a> {
     pub(crate) outs: Vec<u8>,
     pub(crate) return_data: Bytes,
     pub(crate) storage: StorageCache,
-    /// Ink left, while the module's own globals are not linked yet (before instantiation) or
-    /// when the module is not instrumented.
-    pub(crate) ink: u64,
+    /// The instance's meter globals: set right after instantiation, before any host function
+    /// can run (Stylus modules have no start function).
     pub(crate) globals: Option<InkGlobals>,
     pub(crate) wasm_memory: Option<Memory>,
     /// Gas refund earned by storage writes (EIP-3529), passed on with the frame's gas.
@@ -171,14 +170,13 @@ impl<'a> HostCtx<'a> for Hc<'_, 'a> {
                 Val::I64(ink) => ink as u64,
                 _ => 0,
             },
-            None => self.data().ink,
+            None => 0,
         }
     }
     fn set_ink(&mut self, ink: u64) {
-        match self.data().globals {
-            // The global is the module's own mutable i64, so the set cannot fail.
-            Some(globals) => drop(globals.ink_left.set(&mut *self, Val::I64(ink as i64))),
-            None => self.data_mut().ink = ink,
+        // The global is the module's own mutable i64, so the set cannot fail.
+        if let Some(globals) = self.data().globals {
+            drop(globals.ink_left.set(&mut *self, Val::I64(ink as i64)));
         }
     }
     fn set_status(&mut self, globals: InkGlobals) {
