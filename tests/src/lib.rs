@@ -5,6 +5,8 @@
 //! `STYLUS_PRIVATE_KEYS` (comma-separated hex) or, by default, the nitro dev node's funded key.
 //! Without it, each harness starts an in-process devnet node on a loopback port.
 
+pub mod protocol;
+
 use alloy::signers::local::PrivateKeySigner;
 use contract_build::{build_contract, workspace_root, Artifact, BuildOptions};
 use deploy::Deployer;
