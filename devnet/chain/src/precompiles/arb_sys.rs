@@ -1,7 +1,7 @@
 //! `ArbSys` at 0x64: the chain facts a contract asks Arbitrum for.
 
 use alloy_primitives::{Bytes, U256};
-use alloy_sol_types::{sol, SolCall, SolInterface};
+use alloy_sol_types::{SolCall, SolInterface};
 use revm::context::ContextTr;
 use revm::context_interface::JournalTr;
 use revm::interpreter::{CallInputs, InstructionResult, InterpreterResult};
@@ -11,15 +11,7 @@ use super::result;
 use crate::evm::DevContext;
 use crate::params::{ARBOS_VERSION, ARBSYS_VERSION_OFFSET};
 
-sol! {
-    /// The part of `ArbSys` the devnet serves.
-    interface ArbSys {
-        function arbBlockNumber() external view returns (uint256);
-        function arbBlockHash(uint256 arbBlockNum) external view returns (bytes32);
-        function arbChainID() external view returns (uint256);
-        function arbOSVersion() external view returns (uint256);
-    }
-}
+pub use stylus_program::arbitrum::ArbSys;
 
 /// Gas of each query (a warm storage read, as nitro charges its state reads).
 const QUERY_GAS: u64 = 100;
