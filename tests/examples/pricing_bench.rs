@@ -84,7 +84,24 @@ struct Case {
     time: u64,
     vol: u128,
     rate: i128,
-    refs: Vec<f64>,
+    refs: Vec<i128>,
+}
+
+/// A reference value in units of 1e-27 (its 9 decimals of 1e-18 units), so that errors of
+/// outputs up to 1e24 units are exact rather than f64-rounded.
+fn reference(s: &str) -> i128 {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let frac = format!("{frac:0<9}");
+    let v: i128 = format!("{int}{}", &frac[..9]).parse().expect("reference");
+    if neg {
+        -v
+    } else {
+        v
+    }
 }
 
 fn normal_cases() -> Vec<Case> {
@@ -100,10 +117,7 @@ fn normal_cases() -> Vec<Case> {
                 time: f[3].parse().expect("time"),
                 vol: f[4].parse().expect("vol"),
                 rate: f[5].parse().expect("rate"),
-                refs: f[6..]
-                    .iter()
-                    .map(|s| s.parse().expect("reference"))
-                    .collect(),
+                refs: f[6..].iter().map(|s| reference(s)).collect(),
             }
         })
         .collect()
@@ -117,11 +131,13 @@ struct Err {
 }
 
 impl Err {
-    fn add(&mut self, ours: f64, reference: f64) {
-        let abs = (ours - reference).abs();
+    /// `ours` in 1e-18 units against `reference` in 1e-27 units.
+    fn add(&mut self, ours: i128, reference: i128) {
+        let abs = (ours * 1_000_000_000 - reference).unsigned_abs() as f64 / 1e9;
+        let value = reference.unsigned_abs() as f64 / 1e9;
         self.abs = self.abs.max(abs);
-        if reference.abs() >= 1e12 {
-            self.rel = self.rel.max(abs / reference.abs());
+        if value >= 1e12 {
+            self.rel = self.rel.max(abs / value);
         }
     }
 }
@@ -153,18 +169,12 @@ fn i(v: i128) -> I256 {
     I256::try_from(v).expect("fits")
 }
 
-fn f(v: U256) -> f64 {
-    f64::from(v)
+fn f(v: U256) -> i128 {
+    i128::try_from(v).expect("output fits i128")
 }
 
-fn fi(v: I256) -> f64 {
-    let neg = v.is_negative();
-    let m = f64::from(v.unsigned_abs());
-    if neg {
-        -m
-    } else {
-        m
-    }
+fn fi(v: I256) -> i128 {
+    i128::try_from(v).expect("output fits i128")
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -287,13 +297,13 @@ async fn main() {
     // solstat cdf against the reference CDF column of functions.csv.
     let mut e_cdf = Err::default();
     let mut cdf_gas = Stats::default();
-    let cdf_rows: Vec<(i128, f64)> =
+    let cdf_rows: Vec<(i128, i128)> =
         include_str!("../../contracts/option-math/vectors/functions.csv")
             .lines()
             .filter(|l| l.starts_with("cdf,"))
             .map(|l| {
                 let f: Vec<&str> = l.split(',').collect();
-                (f[1].parse().expect("x"), f[2].parse().expect("reference"))
+                (f[1].parse().expect("x"), reference(f[2]))
             })
             .collect();
     let mut cdf_reverts = 0;
@@ -333,6 +343,16 @@ async fn main() {
         ours_price - entry as f64,
         ours_pg - entry as f64,
         ours_batch - entry
+    );
+    let saved = (init.gas - init.gasWhenCached) as f64;
+    println!(
+        "| ours if the program were cached (minus {saved:.0}, from ArbWasm.programInitGas) | price {:.0}, +Greeks {:.0}, batch {:.0} | | {:.1}×, {:.1}×, {:.1}× |",
+        ours_price - saved,
+        ours_pg - saved,
+        ours_batch as f64 - saved,
+        lyra_price / (ours_price - saved),
+        lyra_pg / (ours_pg - saved),
+        lyra_batch as f64 / (ours_batch as f64 - saved)
     );
     println!(
         "\nsolstat Gaussian `cdf`: {} gas; error vs mpmath over {} points: max abs {:.3e} (1e-18 units), max rel {:.3e}, {} reverts",
