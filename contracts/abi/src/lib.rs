@@ -10,6 +10,8 @@
 //!   escrow, when they enter its accounting.
 #![no_std]
 
+extern crate alloc;
+
 pub mod chainlink;
 pub mod erc20;
 pub mod escrow;
@@ -19,9 +21,52 @@ pub mod option_token;
 pub mod oracle;
 pub mod pricing;
 pub mod proxy;
+pub mod revert;
 
 /// Scale of every price and strike in the protocol.
 pub const PRICE_SCALE: u128 = 1_000_000_000_000_000_000;
 
 /// Decimals of every option token.
 pub const OPTION_DECIMALS: u8 = 18;
+
+/// The interfaces each contract crate implements, by crate name, as canonical function
+/// signatures. `cargo run -p scripts -- abi` (and its test) fails when a contract's exported ABI
+/// and this declaration drift apart.
+pub const CONTRACTS: &[(&str, &[&[&str]])] = &[
+    (
+        "collateral-escrow",
+        &[escrow::ICollateralEscrow::ICollateralEscrowCalls::SIGNATURES],
+    ),
+    (
+        "escrow-registry",
+        &[escrow::IEscrowRegistry::IEscrowRegistryCalls::SIGNATURES],
+    ),
+    (
+        "governance",
+        &[governance::IGovernance::IGovernanceCalls::SIGNATURES],
+    ),
+    (
+        "mock-aggregator",
+        &[oracle::IMockAggregator::IMockAggregatorCalls::SIGNATURES],
+    ),
+    (
+        "option-factory",
+        &[option_factory::IOptionFactory::IOptionFactoryCalls::SIGNATURES],
+    ),
+    (
+        "option-token",
+        &[option_token::IOptionToken::IOptionTokenCalls::SIGNATURES],
+    ),
+    (
+        "oracle-adapter",
+        &[oracle::IOracleAdapter::IOracleAdapterCalls::SIGNATURES],
+    ),
+    (
+        "pricing-engine",
+        &[pricing::IPricingEngine::IPricingEngineCalls::SIGNATURES],
+    ),
+    (
+        "upgradeable-proxy",
+        &[proxy::IUpgradeableProxy::IUpgradeableProxyCalls::SIGNATURES],
+    ),
+];

@@ -41,6 +41,7 @@ pub enum PricingError {
 }
 
 /// `selector ‖ words`: the ABI encoding of an error whose fields are all static words.
+#[cfg(not(feature = "export-abi"))]
 fn encode_error(selector: [u8; 4], words: &[U256]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + 32 * words.len());
     out.extend_from_slice(&selector);
@@ -51,6 +52,7 @@ fn encode_error(selector: [u8; 4], words: &[U256]) -> Vec<u8> {
 }
 
 /// Revert data of an error, as `SolError::abi_encode` would produce it.
+#[cfg(not(feature = "export-abi"))]
 fn revert_data(e: PricingError) -> Vec<u8> {
     use alloy_sol_types::SolError;
     match e {
