@@ -5,7 +5,7 @@
 
 use abi::option_factory::{self as of, IOptionFactory as F};
 use abi::option_token::IOptionToken as T;
-use abi::proxy::IInitializable;
+use abi::proxy::{IInitializable, ProxyConstructorArgs};
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy::providers::Provider;
@@ -15,8 +15,8 @@ use alloy::signers::SignerSync;
 use alloy::sol;
 use alloy::sol_types::{eip712_domain, SolCall, SolError, SolEvent, SolStruct, SolValue};
 use deploy::{DeployError, Deployer};
-use e2e::protocol::{deploy_evm, deploy_factory, Factory};
-use e2e::Harness;
+use e2e::protocol::{constructor_call, deploy_evm, deploy_factory, Factory};
+use e2e::{artifact, Harness};
 
 sol! {
     interface IOptionHolder {
@@ -313,6 +313,35 @@ async fn factory_creates_series_that_behave_as_erc20_with_permit() {
         },
     )
     .await;
+
+    // A proxy whose initialize names no escrow is never created: the constructor reverts. (A
+    // separate account: the deployer's cached nonce advances even when the send is refused.)
+    let outsider = harness.deployer(4);
+    let args = ProxyConstructorArgs {
+        implementation: factory.implementation,
+        admin: admin.from(),
+        data: F::initializeCall {
+            admin: admin.from(),
+            implementation: factory.token_implementation,
+            escrow: Address::ZERO,
+        }
+        .abi_encode()
+        .into(),
+    };
+    match outsider
+        .deploy_with_constructor(
+            &artifact("upgradeable-proxy").code,
+            constructor_call(&args.abi_encode_params()),
+            U256::ZERO,
+            B256::ZERO,
+        )
+        .await
+    {
+        Err(DeployError::Reverted { reason, .. }) => {
+            assert!(reason.contains("ZeroAddress"), "{reason}")
+        }
+        other => panic!("expected ZeroAddress from the constructor, got {other:?}"),
+    }
 
     // Products: only the admin, only sound ones, symbols read as string or bytes32.
     assert_reverts(
