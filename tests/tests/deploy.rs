@@ -96,3 +96,52 @@ async fn unactivated_program_reverts_with_program_not_activated() {
         .expect("code");
     assert_eq!(on_chain.as_ref(), code.as_slice());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_transactions_do_not_strand_the_nonce() {
+    let harness = Harness::start();
+    let deployer = harness.deployer(2);
+    let counter = artifact("fixture-counter");
+    let deployed = deployer
+        .deploy_program(&counter.code)
+        .await
+        .expect("deploys");
+
+    // The constructor call names a function the counter does not have: the StylusDeployer
+    // reverts, and the counter's own revert is decoded inside its error.
+    let err = deployer
+        .deploy_with_constructor(
+            &counter.code,
+            Bytes::from_static(&[0xde, 0xad, 0xbe, 0xef]),
+            U256::ZERO,
+            Default::default(),
+        )
+        .await
+        .expect_err("the constructor call reverts");
+    assert!(
+        err.to_string().contains("constructor of"),
+        "names the failed constructor: {err}"
+    );
+
+    // A transaction the node refuses at estimation: nothing is sent, no nonce is used.
+    let refused = TransactionRequest::default()
+        .with_to(deployed.address)
+        .with_input(Bytes::from_static(&[0xde, 0xad, 0xbe, 0xef]));
+    deployer
+        .send(refused)
+        .await
+        .expect_err("unknown selector reverts");
+
+    let tx = TransactionRequest::default()
+        .with_to(deployed.address)
+        .with_input(ICounter::incrementCall {}.abi_encode());
+    deployer
+        .send(tx)
+        .await
+        .expect("the next transaction goes through");
+    let count = deployer
+        .view(deployed.address, ICounter::countCall {})
+        .await
+        .expect("count");
+    assert_eq!(count, U256::from(1));
+}

@@ -61,7 +61,13 @@ impl Deployer {
             .parse()
             .map_err(|_| DeployError::BadUrl(rpc_url.to_string()))?;
         let from = signer.address();
+        // The nonce comes from the node for every transaction: alloy's default cached nonce
+        // would advance on a send the node refused and strand every later transaction.
         let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
             .wallet(EthereumWallet::from(signer))
             .connect_http(url)
             .erased();
