@@ -14,9 +14,9 @@ pub const ARBSYS_VERSION_OFFSET: u64 = 55;
 /// Where ArbOS keeps its state; activation records live in its storage.
 pub const ARBOS_STATE: Address = address!("A4B05FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
 /// The `ArbWasm` precompile.
-pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
+pub const ARB_WASM: Address = stylus_program::arbitrum::ARB_WASM;
 /// The `ArbSys` precompile.
-pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
+pub const ARB_SYS: Address = stylus_program::arbitrum::ARB_SYS;
 
 /// Unix time at which Arbitrum's hour counter for activations starts.
 pub const ARBITRUM_START_TIME: u64 = 1_421_388_000;

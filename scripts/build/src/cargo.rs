@@ -115,6 +115,17 @@ fn package_dir(root: &Path, package: &str) -> Result<PathBuf, CargoError> {
     Err(CargoError::UnknownPackage(package.to_string()))
 }
 
+/// The cargo that runs us, started in the workspace root. A parent cargo (tests, `cargo run`)
+/// exports variables for its own target; they must not leak into the builds we start.
+fn cargo(root: &Path) -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root);
+    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 /// Compiles one crate's library to WASM with the release profile; returns the module's path.
 pub fn compile_wasm(
     root: &Path,
@@ -123,8 +134,8 @@ pub fn compile_wasm(
     opt_level: Option<&str>,
 ) -> Result<PathBuf, CargoError> {
     package_dir(root, package)?;
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(root).args([
+    let mut cmd = cargo(root);
+    cmd.args([
         "build",
         "--release",
         "--lib",
@@ -135,11 +146,6 @@ pub fn compile_wasm(
     ]);
     if !verbose {
         cmd.arg("--quiet");
-    }
-    // A parent cargo (tests, `cargo run`) exports variables for its own target; they must not
-    // leak into the wasm build.
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
-        cmd.env_remove(var);
     }
     let target_dir = match opt_level {
         Some(level) => {
@@ -206,12 +212,8 @@ fn collect_rs(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CargoError> {
 /// The Solidity interface a contract exports (its `export-abi` binary's output).
 pub fn export_abi(root: &Path, package: &str) -> Result<String, CargoError> {
     package_dir(root, package)?;
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(root)
-        .args(["run", "--quiet", "-p", package, "--features", "export-abi"]);
-    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
-        cmd.env_remove(var);
-    }
+    let mut cmd = cargo(root);
+    cmd.args(["run", "--quiet", "-p", package, "--features", "export-abi"]);
     let output = cmd
         .stderr(std::process::Stdio::inherit())
         .output()
