@@ -22,6 +22,7 @@ pub mod oracle;
 pub mod pricing;
 pub mod proxy;
 pub mod revert;
+pub mod words;
 
 /// Scale of every price and strike in the protocol.
 pub const PRICE_SCALE: u128 = 1_000_000_000_000_000_000;
