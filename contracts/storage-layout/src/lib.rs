@@ -11,9 +11,9 @@
 //! structs only stored inside a `StorageMap` or `StorageVec` (their fields are relative to the
 //! element's base slot: reordering them moves data just as much).
 //!
-//! Adding a contract: one entry in [`CONTRACTS`], then `STORAGE_LAYOUT_BLESS=1 cargo test -p
-//! storage-layout` writes its snapshot; commit it. From then on `cargo test -p storage-layout`
-//! fails when a field moves, changes type or disappears, and also when a new field is not yet in
+//! Adding a contract: one entry in [`CONTRACTS`] (and in [`CONSTANTS`] for a named const generic
+//! size), then `STORAGE_LAYOUT_BLESS=1 cargo test -p storage-layout` writes its snapshot; commit
+//! it. From then on `cargo test -p storage-layout` fails when a field moves, changes type or disappears, and also when a new field is not yet in
 //! the snapshot (bless again after appending, so the appended field is protected too).
 //!
 //! The table of SDK storage types ([`primitive_size`]) is checked against the SDK's own constants
@@ -47,7 +47,17 @@ pub const CONTRACTS: &[Contract] = &[
         dir: "contracts/governance",
         root: "Governance",
     },
+    Contract {
+        package: "option-factory",
+        dir: "contracts/option-factory",
+        root: "OptionFactory",
+    },
 ];
+
+/// Named constants used as const generic arguments of storage types (`StorageFixedBytes<N>`), by
+/// name, with their value; the tests check each against the real constant. A name missing here
+/// fails the layout with [`LayoutError::UnknownType`].
+pub const CONSTANTS: &[(&str, usize)] = &[("MAX_ASSET_SYMBOL_BYTES", 6)];
 
 /// Where one field lives, relative to its struct's base slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,23 +182,35 @@ impl std::error::Error for LayoutError {}
 pub fn primitive_size(ty: &syn::TypePath) -> Option<(usize, usize)> {
     let segment = ty.path.segments.last()?;
     let name = segment.ident.to_string();
-    let sized = |bits: &str| bits.parse::<usize>().ok().map(|b| (b / 8, 0));
+    let sized = |bits: usize| Some((bits / 8, 0));
     match name.as_str() {
         "StorageBool" => Some((1, 0)),
         "StorageAddress" => Some((20, 0)),
         "StorageBlockNumber" => Some((8, 0)),
         "StorageBlockHash" => Some((32, 0)),
         "StorageMap" | "StorageVec" | "StorageBytes" | "StorageString" => Some((32, 0)),
-        "StorageUint" | "StorageSigned" => sized(&const_arg(segment, 0)?),
-        "StorageFixedBytes" => const_arg(segment, 0)?.parse().ok().map(|n| (n, 0)),
+        "StorageUint" | "StorageSigned" => sized(const_value(segment, 0)?),
+        "StorageFixedBytes" => const_value(segment, 0).map(|n| (n, 0)),
         _ => {
             let bits = name
                 .strip_prefix("StorageU")
                 .or_else(|| name.strip_prefix("StorageI"))
                 .or_else(|| name.strip_prefix("StorageB"))?;
-            sized(bits)
+            sized(bits.parse().ok()?)
         }
     }
+}
+
+/// A const generic argument as a number: a literal, or a name from [`CONSTANTS`].
+fn const_value(segment: &syn::PathSegment, index: usize) -> Option<usize> {
+    let arg = const_arg(segment, index)?;
+    arg.parse().ok().or_else(|| {
+        let name = arg.rsplit("::").next()?;
+        CONSTANTS
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, value)| *value)
+    })
 }
 
 fn const_arg(segment: &syn::PathSegment, index: usize) -> Option<String> {
@@ -383,8 +405,7 @@ impl Planner<'_> {
                     return Err(LayoutError::UnknownType(quote_tokens(ty)));
                 };
                 let (bytes, words) = self.size(element)?;
-                let n: usize = const_arg(segment, 1)
-                    .and_then(|n| n.parse().ok())
+                let n: usize = const_value(segment, 1)
                     .ok_or_else(|| LayoutError::UnknownType(quote_tokens(ty)))?;
                 let density = 32 / bytes.max(1);
                 return Ok((32, (n * words).max(n.div_ceil(density))));

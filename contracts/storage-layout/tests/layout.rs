@@ -12,7 +12,7 @@ use abi::proxy::proxy_selector_clash;
 use alloy_primitives::{B256, U256};
 use storage_layout::{
     diff, layout, layout_of, primitive_size, snapshot_path, storage_structs_in, workspace_root,
-    Field, Layout, CONTRACTS,
+    Field, Layout, CONSTANTS, CONTRACTS,
 };
 use stylus_sdk::prelude::*;
 use stylus_sdk::storage::*;
@@ -78,12 +78,33 @@ fn computed_root_sizes_match_the_sdk() {
             "governance",
             <governance::Governance as StorageType>::REQUIRED_SLOTS,
         ),
+        (
+            "option-factory",
+            <option_factory::OptionFactory as StorageType>::REQUIRED_SLOTS,
+        ),
     ];
     for (package, slots) in expected {
         let contract = CONTRACTS.iter().find(|c| c.package == package).unwrap();
         let computed = layout(&workspace_root().join(contract.dir), contract.root).unwrap();
         assert_eq!(computed.root_slots(), slots, "{package}");
     }
+}
+
+#[test]
+fn named_constants_match_their_definitions() {
+    let real = [(
+        "MAX_ASSET_SYMBOL_BYTES",
+        abi::option_token::MAX_ASSET_SYMBOL_BYTES,
+    )];
+    assert_eq!(CONSTANTS, real.as_slice());
+    let path: syn::TypePath =
+        syn::parse_str("StorageFixedBytes<abi::option_token::MAX_ASSET_SYMBOL_BYTES>").unwrap();
+    assert_eq!(
+        primitive_size(&path),
+        Some((abi::option_token::MAX_ASSET_SYMBOL_BYTES, 0))
+    );
+    let unknown: syn::TypePath = syn::parse_str("StorageFixedBytes<UNKNOWN>").unwrap();
+    assert_eq!(primitive_size(&unknown), None);
 }
 
 macro_rules! check_sizes {
