@@ -1,39 +1,23 @@
-//! Hand-written ABI encoding of governance's events and errors.
+//! Governance's events and errors, encoded word by word with the shared `abi::words`.
 //!
 //! The SDK's generic `log` and `#[derive(SolidityError)]` instantiate alloy's encoder once per
 //! type: with 13 events and 24 errors that alone was ~25 KB of WASM and pushed the contract over
 //! the 24 KiB limit. Every event and error here is a list of 32-byte words, at most one `bytes`
-//! tail; the tests decode every one with the `abi` crate's `sol!` types.
+//! tail; the tests compare every one with the `abi` crate's `sol!` encoding.
 
 use alloc::vec::Vec;
 
 use abi::governance::IGovernance::*;
-use alloy_primitives::{Address, B256, U256};
+use abi::words::{data, error, error_with_bytes, Word};
+use alloy_primitives::B256;
 use alloy_sol_types::SolError;
 use stylus_sdk::prelude::*;
 
 use crate::GovernanceError;
 
-pub fn address_word(address: Address) -> B256 {
-    address.into_word()
-}
-
-pub fn u256_word(value: U256) -> B256 {
-    B256::from(value)
-}
-
-pub fn u64_word(value: u64) -> B256 {
-    B256::from(U256::from(value))
-}
-
-pub fn u8_word(value: u8) -> B256 {
-    B256::with_last_byte(value)
-}
-
 /// Emits a log whose data is static words.
 pub fn emit<H: Host>(host: &H, topics: &[B256], words: &[B256]) {
-    let data: Vec<u8> = words.iter().flat_map(|w| w.0).collect();
-    raw_emit(host, topics, &data);
+    raw_emit(host, topics, &data(words));
 }
 
 /// Emits a log with already encoded data.
@@ -42,44 +26,11 @@ pub fn raw_emit<H: Host>(host: &H, topics: &[B256], data: &[u8]) {
     let _ = host.raw_log(topics, data);
 }
 
-/// `abi.encode(before..., bytes, after...)` for static words around one `bytes` value.
-pub fn with_bytes(before: &[B256], bytes: &[u8], after: &[B256]) -> Vec<u8> {
-    let head_words = before.len() + 1 + after.len();
-    let padded = bytes.len().div_ceil(32) * 32;
-    let mut out = Vec::with_capacity(32 * (head_words + 1) + padded);
-    for word in before {
-        out.extend_from_slice(&word.0);
-    }
-    out.extend_from_slice(&u64_word(32 * head_words as u64).0);
-    for word in after {
-        out.extend_from_slice(&word.0);
-    }
-    out.extend_from_slice(&u64_word(bytes.len() as u64).0);
-    out.extend_from_slice(bytes);
-    out.resize(out.len() + padded - bytes.len(), 0);
-    out
-}
-
-fn error(selector: [u8; 4], words: &[B256]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + 32 * words.len());
-    out.extend_from_slice(&selector);
-    for word in words {
-        out.extend_from_slice(&word.0);
-    }
-    out
-}
-
-fn error_with_bytes(selector: [u8; 4], before: &[B256], bytes: &[u8]) -> Vec<u8> {
-    let mut out = selector.to_vec();
-    out.extend(with_bytes(before, bytes, &[]));
-    out
-}
-
 impl From<GovernanceError> for Vec<u8> {
     fn from(err: GovernanceError) -> Self {
         use GovernanceError as E;
-        let a = address_word;
-        let u = u256_word;
+        let a = |x: alloy_primitives::Address| x.word();
+        let u = |x: alloy_primitives::U256| x.word();
         match err {
             E::NotSigner(e) => error(NotSigner::SELECTOR, &[a(e.caller)]),
             E::NotGuardian(e) => error(NotGuardian::SELECTOR, &[a(e.caller), a(e.guardian)]),
@@ -104,7 +55,7 @@ impl From<GovernanceError> for Vec<u8> {
             E::InvalidTarget(e) => error(InvalidTarget::SELECTOR, &[a(e.target)]),
             E::UnknownProposal(e) => error(UnknownProposal::SELECTOR, &[u(e.id)]),
             E::ProposalNotPending(e) => {
-                error(ProposalNotPending::SELECTOR, &[u(e.id), u8_word(e.state)])
+                error(ProposalNotPending::SELECTOR, &[u(e.id), e.state.word()])
             }
             E::AlreadyConfirmed(e) => error(AlreadyConfirmed::SELECTOR, &[u(e.id), a(e.signer)]),
             E::NotEnoughConfirmations(e) => error(
@@ -125,7 +76,7 @@ impl From<GovernanceError> for Vec<u8> {
                 error(UnknownSelfCall::SELECTOR, &[word])
             }
             E::NotPausable(e) => error(NotPausable::SELECTOR, &[a(e.target)]),
-            E::InvalidPauseLevel(e) => error(InvalidPauseLevel::SELECTOR, &[u8_word(e.level)]),
+            E::InvalidPauseLevel(e) => error(InvalidPauseLevel::SELECTOR, &[e.level.word()]),
             E::PauseCallFailed(e) => {
                 error_with_bytes(PauseCallFailed::SELECTOR, &[a(e.target)], &e.reason)
             }
@@ -177,7 +128,8 @@ impl stylus_sdk::abi::export::internal::InnerTypes for GovernanceError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::{address, FixedBytes};
+    use abi::words::with_bytes;
+    use alloy_primitives::{address, Address, FixedBytes, U256};
 
     fn every_error() -> Vec<(GovernanceError, Vec<u8>)> {
         use GovernanceError as E;
@@ -315,9 +267,9 @@ mod tests {
             eta: U256::from(77),
         };
         let encoded = with_bytes(
-            &[address_word(created.target), u256_word(created.value)],
+            &[created.target.word(), created.value.word()],
             &data,
-            &[u256_word(created.eta)],
+            &[created.eta.word()],
         );
         assert_eq!(encoded, alloy_sol_types::SolEvent::encode_data(&created));
     }

@@ -43,7 +43,8 @@ use stylus_sdk::{
 };
 
 mod encoding;
-use encoding::{address_word, emit, u256_word, u64_word, u8_word};
+use abi::words::{with_bytes, Word};
+use encoding::emit;
 
 /// Every rejection, as the custom errors declared in `abi::governance::IGovernance` (encoded by
 /// hand in `encoding`: the derived encoder cost 13 KB of WASM).
@@ -161,23 +162,15 @@ impl Governance {
         let vm = self.vm();
         encoding::raw_emit(
             vm,
-            &[
-                ProposalCreated::SIGNATURE_HASH,
-                u256_word(id),
-                address_word(proposer),
-            ],
-            &encoding::with_bytes(
-                &[address_word(target), u256_word(value)],
-                &data,
-                &[u256_word(eta)],
-            ),
+            &[ProposalCreated::SIGNATURE_HASH, id.word(), proposer.word()],
+            &with_bytes(&[target.word(), value.word()], &data, &[eta.word()]),
         );
         emit(
             vm,
             &[
                 ProposalConfirmed::SIGNATURE_HASH,
-                u256_word(id),
-                address_word(proposer),
+                id.word(),
+                proposer.word(),
             ],
             &[],
         );
@@ -196,11 +189,7 @@ impl Governance {
         self.confirmed.setter(id).insert(signer, true);
         emit(
             self.vm(),
-            &[
-                ProposalConfirmed::SIGNATURE_HASH,
-                u256_word(id),
-                address_word(signer),
-            ],
+            &[ProposalConfirmed::SIGNATURE_HASH, id.word(), signer.word()],
             &[],
         );
         Ok(())
@@ -267,11 +256,7 @@ impl Governance {
         };
         emit(
             self.vm(),
-            &[
-                ProposalExecuted::SIGNATURE_HASH,
-                u256_word(id),
-                address_word(executor),
-            ],
+            &[ProposalExecuted::SIGNATURE_HASH, id.word(), executor.word()],
             &[],
         );
         Ok(output.into())
@@ -295,11 +280,7 @@ impl Governance {
             .set(U8::saturating_from(proposal_state::CANCELLED));
         emit(
             self.vm(),
-            &[
-                ProposalCancelled::SIGNATURE_HASH,
-                u256_word(id),
-                address_word(caller),
-            ],
+            &[ProposalCancelled::SIGNATURE_HASH, id.word(), caller.word()],
             &[],
         );
         Ok(())
@@ -319,10 +300,10 @@ impl Governance {
             self.vm(),
             &[
                 GuardianPaused::SIGNATURE_HASH,
-                address_word(guardian),
-                address_word(target),
+                guardian.word(),
+                target.word(),
             ],
-            &[u8_word(level)],
+            &[level.word()],
         );
         Ok(())
     }
@@ -336,8 +317,8 @@ impl Governance {
             self.vm(),
             &[
                 GuardianUnpaused::SIGNATURE_HASH,
-                address_word(guardian),
-                address_word(target),
+                guardian.word(),
+                target.word(),
             ],
             &[],
         );
@@ -527,7 +508,7 @@ impl Governance {
         self.is_signer.insert(signer, true);
         emit(
             self.vm(),
-            &[SignerAdded::SIGNATURE_HASH, address_word(signer)],
+            &[SignerAdded::SIGNATURE_HASH, signer.word()],
             &[],
         );
         Ok(())
@@ -560,7 +541,7 @@ impl Governance {
         self.is_signer.insert(signer, false);
         emit(
             self.vm(),
-            &[SignerRemoved::SIGNATURE_HASH, address_word(signer)],
+            &[SignerRemoved::SIGNATURE_HASH, signer.word()],
             &[],
         );
         Ok(())
@@ -581,7 +562,7 @@ impl Governance {
         emit(
             self.vm(),
             &[ThresholdChanged::SIGNATURE_HASH],
-            &[u64_word(previous), u256_word(threshold)],
+            &[previous.word(), threshold.word()],
         );
         Ok(())
     }
@@ -599,7 +580,7 @@ impl Governance {
         emit(
             self.vm(),
             &[DelayChanged::SIGNATURE_HASH],
-            &[u64_word(previous), u256_word(delay)],
+            &[previous.word(), delay.word()],
         );
         Ok(())
     }
@@ -615,7 +596,7 @@ impl Governance {
         emit(
             self.vm(),
             &[GuardianChanged::SIGNATURE_HASH],
-            &[address_word(previous), address_word(guardian)],
+            &[previous.word(), guardian.word()],
         );
         Ok(())
     }
@@ -627,8 +608,8 @@ impl Governance {
         self.pausable.insert(target, allowed);
         emit(
             self.vm(),
-            &[PausableSet::SIGNATURE_HASH, address_word(target)],
-            &[u8_word(allowed.into())],
+            &[PausableSet::SIGNATURE_HASH, target.word()],
+            &[allowed.word()],
         );
         Ok(())
     }
