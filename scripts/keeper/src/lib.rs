@@ -1,0 +1,12 @@
+//! The keeper: the automated agent that keeps the protocol solvent.
+//!
+//! - [`follower`]: reads the factory's, escrow's and oracle's events in bounded ranges into a
+//!   [`view::View`], checkpointed atomically and reorg-safe by a confirmation depth;
+//! - [`retry`]: RPC calls retried with exponential backoff;
+//! - [`log`]: structured `key=value` logs.
+
+pub mod checkpoint;
+pub mod follower;
+pub mod log;
+pub mod retry;
+pub mod view;
