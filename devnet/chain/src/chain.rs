@@ -27,6 +27,13 @@ use crate::params::{self, ARBOS_STATE};
 use crate::programs::ProgramCache;
 use crate::{deployer, dev_accounts};
 
+mod history;
+mod persist;
+
+use history::{BlockUndo, History};
+pub use history::{StateAt, DEFAULT_HISTORY_DEPTH};
+pub use persist::STATE_FORMAT_VERSION;
+
 /// Stack of the execution thread: 1024 nested Stylus frames need far more than 8 MiB.
 const EXECUTION_STACK: usize = 512 * 1024 * 1024;
 
@@ -45,6 +52,8 @@ pub struct ChainConfig {
     pub dev_balance: U256,
     /// Number of funded dev accounts.
     pub dev_accounts: usize,
+    /// Blocks whose state stays available to queries at older block tags.
+    pub history_depth: usize,
 }
 
 impl Default for ChainConfig {
@@ -56,6 +65,7 @@ impl Default for ChainConfig {
             genesis_timestamp: None,
             dev_balance: U256::from(10u64).pow(U256::from(24u64)),
             dev_accounts: 10,
+            history_depth: DEFAULT_HISTORY_DEPTH,
         }
     }
 }
@@ -109,7 +119,7 @@ impl TxRequest {
 }
 
 /// A log in a receipt, with its position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LogEntry {
     pub log: Log,
     pub block_number: u64,
@@ -121,7 +131,7 @@ pub struct LogEntry {
 }
 
 /// The outcome of a mined transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
     pub tx_hash: B256,
     pub block_number: u64,
@@ -143,7 +153,7 @@ pub struct Receipt {
 }
 
 /// A mined transaction, as the node reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TxInfo {
     pub hash: B256,
     pub from: Address,
@@ -161,7 +171,7 @@ pub struct TxInfo {
 }
 
 /// A block header and its transactions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Block {
     pub number: u64,
     pub hash: B256,
@@ -207,6 +217,12 @@ pub enum ChainError {
     /// Execution hit a fault of the chain itself.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The state at the block asked for is not kept (beyond the history depth, or ahead).
+    #[error("{0}")]
+    StateUnavailable(String),
+    /// A state file cannot be read, written or used.
+    #[error("state file: {0}")]
+    StateFile(String),
 }
 
 /// A funded development account.
@@ -438,6 +454,7 @@ struct Snapshot {
     blocks: usize,
     time_offset: u64,
     next_timestamp: Option<u64>,
+    history: BlockUndo,
 }
 
 /// The chain itself, owned by the execution thread.
@@ -451,6 +468,7 @@ struct ChainState {
     next_timestamp: Option<u64>,
     snapshots: Vec<Snapshot>,
     next_snapshot: u64,
+    history: History,
 }
 
 fn now() -> u64 {
@@ -525,6 +543,7 @@ impl ChainState {
         cfg.chain_id = config.chain_id;
         cfg.disable_eip3541 = true;
         let evm = DevEvm::new(db, cfg, BlockEnv::default(), Arc::new(ProgramCache::new()));
+        let history = History::new(config.history_depth);
         let mut state = Self {
             config,
             evm,
@@ -535,6 +554,7 @@ impl ChainState {
             next_timestamp: None,
             snapshots: Vec::new(),
             next_snapshot: 1,
+            history,
         };
         state.set_block_env(state.pending_header());
         state
@@ -610,6 +630,7 @@ impl ChainState {
             self.time_offset = 0;
         }
         self.next_timestamp = None;
+        self.history.seal(block.number);
         self.blocks.push(block);
         hash
     }
@@ -640,6 +661,7 @@ impl ChainState {
             info.code = self.db().code_by_hash(info.code_hash).ok();
         }
         edit(&mut info);
+        self.history.note_account(self.evm.ctx().db(), address);
         self.db().insert_account_info(address, info);
     }
 
@@ -653,6 +675,7 @@ impl ChainState {
 
     fn set_storage(&mut self, address: Address, slot: U256, value: U256) {
         self.edit_account(address, |_| {});
+        self.history.note_slot(self.evm.ctx().db(), address, slot);
         // The account exists now, so inserting storage cannot fail.
         let _ = self.db().insert_account_storage(address, slot, value);
     }
@@ -751,7 +774,8 @@ impl ChainState {
             }
             other => ChainError::Internal(other.to_string()),
         })?;
-        let db = self.db();
+        let db = self.evm.ctx_mut().journal_mut().db_mut();
+        self.history.note_commit(db, &state);
         db.commit(state);
         // Logs live in receipts; the database keeping its own copy would only grow.
         db.cache.logs.clear();
@@ -812,6 +836,11 @@ impl ChainState {
 
     fn call(&mut self, tx: TxRequest) -> Result<CallOutput, ChainError> {
         self.open_block();
+        self.run_call(tx)
+    }
+
+    /// Runs a call in the current block environment without committing it.
+    fn run_call(&mut self, tx: TxRequest) -> Result<CallOutput, ChainError> {
         let mut env = self.tx_env(&tx);
         // Calls may come from accounts without funds, as `eth_call` allows.
         if tx.gas_price.is_none() {
@@ -908,6 +937,7 @@ impl ChainState {
             blocks: self.blocks.len(),
             time_offset: self.time_offset,
             next_timestamp: self.next_timestamp,
+            history: self.history.mark(),
         });
         id
     }
@@ -927,6 +957,8 @@ impl ChainState {
         }
         self.time_offset = snapshot.time_offset;
         self.next_timestamp = snapshot.next_timestamp;
+        let latest = self.latest().number;
+        self.history.rewind(latest, snapshot.history);
         true
     }
 }
