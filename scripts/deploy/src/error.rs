@@ -13,6 +13,10 @@ pub enum DeployError {
     Reverted { data: Bytes, reason: String },
     #[error("RPC error: {0}")]
     Rpc(String),
+    #[error("cannot reach the node ({0}): is it running, and is the RPC URL right?")]
+    Unreachable(String),
+    #[error("insufficient funds: {0}")]
+    InsufficientFunds(String),
     #[error("transaction {0} failed")]
     Failed(B256),
     #[error("transaction {0} created no contract")]
@@ -28,7 +32,14 @@ impl DeployError {
             let reason = describe(&data);
             return Self::Reverted { data, reason };
         }
-        Self::Rpc(err.to_string())
+        if err.is_transport_error() {
+            return Self::Unreachable(err.to_string());
+        }
+        let message = err.to_string();
+        if message.to_ascii_lowercase().contains("insufficient funds") {
+            return Self::InsufficientFunds(message);
+        }
+        Self::Rpc(message)
     }
 }
 

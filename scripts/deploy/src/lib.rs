@@ -18,7 +18,15 @@ use alloy::sol_types::{SolCall, SolEvent};
 use stylus_program::arbitrum::{ArbWasm, StylusDeployer, ARB_WASM, STYLUS_DEPLOYER};
 
 mod error;
+pub mod keys;
+pub mod network;
+pub mod plan;
+pub mod record;
+pub mod run;
+pub mod upgrade;
 pub use error::{describe, DeployError};
+pub use network::Network;
+pub use record::Record;
 
 /// Extra data fee sent on activation, in percent of the estimate (the excess is refunded).
 pub const DATA_FEE_MARGIN_PERCENT: u64 = 20;
@@ -28,6 +36,7 @@ pub const DATA_FEE_MARGIN_PERCENT: u64 = 20;
 pub struct Deployer {
     provider: DynProvider,
     from: Address,
+    url: String,
 }
 
 /// A deployed (and activated) program.
@@ -71,12 +80,21 @@ impl Deployer {
             .wallet(EthereumWallet::from(signer))
             .connect_http(url)
             .erased();
-        Ok(Self { provider, from })
+        Ok(Self {
+            provider,
+            from,
+            url: rpc_url.to_string(),
+        })
     }
 
     /// The signer's address.
     pub fn from(&self) -> Address {
         self.from
+    }
+
+    /// The node's URL.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The provider, for calls beyond deployment.

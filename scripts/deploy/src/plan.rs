@@ -1,0 +1,429 @@
+//! The protocol's deployment as data: an ordered list of steps, each a contract build deployed
+//! as a program, an ERC-1967 proxy in front of one, or a call (initialisation, role wiring).
+//! The runner ([`crate::run`]) executes the steps not yet recorded; the CLI, the tests and the
+//! keeper read addresses back by step name.
+//!
+//! Names: implementations are `impl:<crate>` (`impl:option-factory`), proxies carry their role
+//! (`factory`, `registry`, `oracle`, `expiry-oracle`, `escrow`, `settlement`): the role's address
+//! is the one users call.
+//!
+//! The escrow needs the factory's and the settlement's address, and they need the escrow's. The
+//! StylusDeployer binds the init call into a CREATE2 salt, so neither address can be predicted
+//! from the other: the escrow's proxy is created without an init call, the factory's and the
+//! settlement's proxies are initialised with its address, and `escrow:initialize` follows as its
+//! own transaction. That step checks its outcome (`registry()` equals ours), so a front-run
+//! initialisation is caught, not trusted.
+
+use crate::network::Network;
+use crate::record::Record;
+use abi::escrow::{ICollateralEscrow, IEscrowRegistry, IEscrowSettlement};
+use abi::governance::IGovernance;
+use abi::option_factory::IOptionFactory;
+use abi::oracle::{IExpiryOracle, IMockAggregator, IOracleAdapter};
+use abi::proxy::IUpgradeableProxy;
+use alloy::primitives::{keccak256, Address, Bytes, B256, I256, U256};
+use alloy::sol_types::{SolCall, SolValue};
+
+/// What a step's arguments are computed from.
+pub struct Ctx<'a> {
+    pub network: &'a Network,
+    /// The account sending the deployment.
+    pub deployer: Address,
+    pub record: &'a Record,
+    /// Timestamp of the latest block when the run started.
+    pub now: u64,
+}
+
+impl Ctx<'_> {
+    /// Address of an earlier step.
+    pub fn addr(&self, step: &str) -> Result<Address, PlanError> {
+        self.record
+            .address(step)
+            .ok_or_else(|| PlanError::Missing(step.to_string()))
+    }
+
+    /// The governance contract (admin of everything once wired).
+    pub fn governance(&self) -> Result<Address, PlanError> {
+        self.addr(GOVERNANCE)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("step `{0}` has not run yet: the plan's order is wrong")]
+    Missing(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Encodes a step's arguments.
+pub type Encode = fn(&Ctx) -> Result<Bytes, PlanError>;
+
+/// A view call on a call step's target and the word it returns once the step is done.
+pub type Done = fn(&Ctx) -> Result<(Bytes, B256), PlanError>;
+
+pub enum Action {
+    /// CREATE with the Stylus prelude, then activation (no constructor).
+    Program { package: &'static str },
+    /// Through the StylusDeployer, running `#[constructor]` with these ABI-encoded arguments.
+    Constructor { package: &'static str, args: Encode },
+    /// An ERC-1967 proxy in front of step `implementation`, admin governance, running `init`
+    /// (calldata of the implementation's `initialize`; empty: none) in its constructor.
+    Proxy {
+        implementation: &'static str,
+        init: Encode,
+    },
+    /// A transaction to step `target`. `done`, when given, tells from the chain whether it has
+    /// already taken effect (a run interrupted between sending and recording).
+    Call {
+        target: &'static str,
+        data: Encode,
+        done: Option<Done>,
+    },
+}
+
+pub struct Entry {
+    pub name: &'static str,
+    pub action: Action,
+}
+
+impl Entry {
+    /// The contract crate this step deploys.
+    pub fn package(&self) -> Option<&'static str> {
+        match self.action {
+            Action::Program { package } | Action::Constructor { package, .. } => Some(package),
+            Action::Proxy { .. } => Some(PROXY_PACKAGE),
+            Action::Call { .. } => None,
+        }
+    }
+}
+
+pub const GOVERNANCE: &str = "governance";
+pub const PROXY_PACKAGE: &str = "upgradeable-proxy";
+/// Mock Chainlink feeds deployed on networks with `mock-feeds`.
+pub const MOCK_ETH_USD: &str = "mock-feed:ETH/USD";
+pub const MOCK_SEQUENCER: &str = "mock-feed:sequencer";
+/// The mock ETH/USD answer (8 decimals): 2,000 USD.
+pub const MOCK_ETH_USD_ANSWER: i64 = 2_000 * 100_000_000;
+
+/// Proxies and the implementation step behind each: what `upgrade <proxy>` replaces.
+pub const PROXIES: &[(&str, &str)] = &[
+    ("registry", "impl:escrow-registry"),
+    ("oracle", "impl:oracle-adapter"),
+    ("expiry-oracle", "impl:expiry-oracle"),
+    ("escrow", "impl:collateral-escrow"),
+    ("settlement", "impl:escrow-settlement"),
+    ("factory", "impl:option-factory"),
+];
+
+/// The implementation step behind proxy `name`.
+pub fn implementation_of(name: &str) -> Option<&'static str> {
+    PROXIES.iter().find(|(p, _)| *p == name).map(|(_, i)| *i)
+}
+
+/// The whole protocol for `network`, in order.
+pub fn protocol(network: &Network) -> Vec<Entry> {
+    let mut plan = vec![Entry {
+        name: GOVERNANCE,
+        action: Action::Constructor {
+            package: "governance",
+            args: governance_args,
+        },
+    }];
+    if network.mock_feeds {
+        plan.extend(mock_feed(
+            [
+                MOCK_ETH_USD,
+                "mock-feed:ETH/USD:initialize",
+                "mock-feed:ETH/USD:round",
+            ],
+            |_| Ok(mock_init(8, "ETH / USD")),
+            |c| push_round(MOCK_ETH_USD_ANSWER, c.now, c.now),
+        ));
+        plan.extend(mock_feed(
+            [
+                MOCK_SEQUENCER,
+                "mock-feed:sequencer:initialize",
+                "mock-feed:sequencer:round",
+            ],
+            |_| Ok(mock_init(0, "L2 Sequencer Uptime Status Feed")),
+            // Up (answer 0) since a day before the run: past any grace period.
+            |c| push_round(0, c.now.saturating_sub(86_400), c.now),
+        ));
+    }
+    plan.extend([
+        program("impl:option-token", "option-token"),
+        Entry {
+            name: "impl:option-factory",
+            // The implementation's constructor locks it against `initialize`.
+            action: Action::Constructor {
+                package: "option-factory",
+                args: |_| Ok(Bytes::new()),
+            },
+        },
+        program("impl:escrow-registry", "escrow-registry"),
+        Entry {
+            name: "registry",
+            action: Action::Proxy {
+                implementation: "impl:escrow-registry",
+                init: |c| {
+                    Ok(IEscrowRegistry::initializeCall {
+                        admin: c.deployer,
+                        guardian: c.network.governance.guardian,
+                    }
+                    .abi_encode()
+                    .into())
+                },
+            },
+        },
+        program("impl:oracle-adapter", "oracle-adapter"),
+        Entry {
+            name: "oracle",
+            action: Action::Proxy {
+                implementation: "impl:oracle-adapter",
+                init: |c| {
+                    Ok(IOracleAdapter::initializeCall {
+                        admin: c.deployer,
+                        sequencerFeed: sequencer_feed(c)?,
+                    }
+                    .abi_encode()
+                    .into())
+                },
+            },
+        },
+        program("impl:expiry-oracle", "expiry-oracle"),
+        Entry {
+            name: "expiry-oracle",
+            action: Action::Proxy {
+                implementation: "impl:expiry-oracle",
+                init: |c| {
+                    Ok(IExpiryOracle::initializeCall {
+                        admin: c.deployer,
+                        disputer: c.network.governance.guardian,
+                        adapter: c.addr("oracle")?,
+                    }
+                    .abi_encode()
+                    .into())
+                },
+            },
+        },
+        program("impl:collateral-escrow", "collateral-escrow"),
+        Entry {
+            name: "escrow",
+            action: Action::Proxy {
+                implementation: "impl:collateral-escrow",
+                init: |_| Ok(Bytes::new()),
+            },
+        },
+        program("impl:escrow-settlement", "escrow-settlement"),
+        Entry {
+            name: "settlement",
+            action: Action::Proxy {
+                implementation: "impl:escrow-settlement",
+                init: |c| {
+                    Ok(IEscrowSettlement::initializeCall {
+                        escrow: c.addr("escrow")?,
+                        expiryOracle: c.addr("expiry-oracle")?,
+                    }
+                    .abi_encode()
+                    .into())
+                },
+            },
+        },
+        Entry {
+            name: "factory",
+            action: Action::Proxy {
+                implementation: "impl:option-factory",
+                init: |c| {
+                    Ok(IOptionFactory::initializeCall {
+                        admin: c.deployer,
+                        implementation: c.addr("impl:option-token")?,
+                        escrow: c.addr("escrow")?,
+                    }
+                    .abi_encode()
+                    .into())
+                },
+            },
+        },
+        Entry {
+            name: "escrow:initialize",
+            action: Action::Call {
+                target: "escrow",
+                data: |c| {
+                    Ok(ICollateralEscrow::initializeCall {
+                        registry: c.addr("registry")?,
+                        oracle: c.addr("oracle")?,
+                        factory: c.addr("factory")?,
+                        settlement: c.addr("settlement")?,
+                    }
+                    .abi_encode()
+                    .into())
+                },
+                done: Some(|c| {
+                    Ok((
+                        ICollateralEscrow::registryCall {}.abi_encode().into(),
+                        c.addr("registry")?.into_word(),
+                    ))
+                }),
+            },
+        },
+        // Governance becomes the admin of every parameter (proxies have it from their creation).
+        wire_admin("wire:factory-admin", "factory", |c| {
+            Ok(IOptionFactory::setAdminCall {
+                newAdmin: c.governance()?,
+            }
+            .abi_encode()
+            .into())
+        }),
+        wire_admin("wire:registry-admin", "registry", |c| {
+            Ok(IEscrowRegistry::setAdminCall {
+                newAdmin: c.governance()?,
+            }
+            .abi_encode()
+            .into())
+        }),
+        wire_admin("wire:oracle-admin", "oracle", |c| {
+            Ok(IOracleAdapter::setAdminCall {
+                newAdmin: c.governance()?,
+            }
+            .abi_encode()
+            .into())
+        }),
+        wire_admin("wire:expiry-oracle-admin", "expiry-oracle", |c| {
+            Ok(IExpiryOracle::setAdminCall {
+                newAdmin: c.governance()?,
+            }
+            .abi_encode()
+            .into())
+        }),
+    ]);
+    plan
+}
+
+fn program(name: &'static str, package: &'static str) -> Entry {
+    Entry {
+        name,
+        action: Action::Program { package },
+    }
+}
+
+/// Hands `target`'s `admin()` to governance; done once `admin()` says so.
+fn wire_admin(name: &'static str, target: &'static str, data: Encode) -> Entry {
+    Entry {
+        name,
+        action: Action::Call {
+            target,
+            data,
+            // `admin()` has the same selector on the factory, the registry and the oracle.
+            done: Some(|c| {
+                Ok((
+                    IOptionFactory::adminCall {}.abi_encode().into(),
+                    c.governance()?.into_word(),
+                ))
+            }),
+        },
+    }
+}
+
+/// A mock aggregator (owned by the deployer): the program, `initialize`, a first round.
+fn mock_feed(names: [&'static str; 3], init: Encode, first_round: Encode) -> [Entry; 3] {
+    [
+        Entry {
+            name: names[0],
+            action: Action::Program {
+                package: "mock-aggregator",
+            },
+        },
+        Entry {
+            name: names[1],
+            action: Action::Call {
+                target: names[0],
+                data: init,
+                done: None,
+            },
+        },
+        Entry {
+            name: names[2],
+            action: Action::Call {
+                target: names[0],
+                data: first_round,
+                done: None,
+            },
+        },
+    ]
+}
+
+fn mock_init(decimals: u8, description: &str) -> Bytes {
+    IMockAggregator::initializeCall {
+        decimals,
+        description: description.to_string(),
+    }
+    .abi_encode()
+    .into()
+}
+
+fn push_round(answer: i64, started_at: u64, updated_at: u64) -> Result<Bytes, PlanError> {
+    Ok(IMockAggregator::pushRoundCall {
+        answer: I256::try_from(answer).map_err(|e| PlanError::Config(e.to_string()))?,
+        startedAt: U256::from(started_at),
+        updatedAt: U256::from(updated_at),
+    }
+    .abi_encode()
+    .into())
+}
+
+fn sequencer_feed(c: &Ctx) -> Result<Address, PlanError> {
+    if c.network.mock_feeds {
+        return c.addr(MOCK_SEQUENCER);
+    }
+    // Arbitrum Sepolia has no uptime feed: zero disables the check.
+    Ok(c.network.sequencer_feed.unwrap_or(Address::ZERO))
+}
+
+fn governance_args(c: &Ctx) -> Result<Bytes, PlanError> {
+    let g = &c.network.governance;
+    if g.signers.len() < g.threshold as usize || g.guardian.is_zero() {
+        return Err(PlanError::Config(format!(
+            "network `{}`: set governance.signers (at least {}) and governance.guardian in \
+             deployments/networks.toml",
+            c.network.name, g.threshold
+        )));
+    }
+    Ok((
+        g.signers.clone(),
+        U256::from(g.threshold),
+        U256::from(g.delay),
+        g.guardian,
+    )
+        .abi_encode_params()
+        .into())
+}
+
+/// Calldata of a Stylus `#[constructor]` with ABI-encoded `args`.
+pub fn constructor_call(args: &[u8]) -> Bytes {
+    let mut data = keccak256("stylus_constructor()")[..4].to_vec();
+    data.extend_from_slice(args);
+    data.into()
+}
+
+/// `upgradeToAndCall(implementation, "")` on a proxy: what governance executes for an upgrade.
+pub fn upgrade_call(implementation: Address) -> Bytes {
+    IUpgradeableProxy::upgradeToAndCallCall {
+        newImplementation: implementation,
+        data: Bytes::new(),
+    }
+    .abi_encode()
+    .into()
+}
+
+/// `propose(proxy, 0, upgradeToAndCall(...), eta)`.
+pub fn propose_call(target: Address, data: Bytes, eta: u64) -> Bytes {
+    IGovernance::proposeCall {
+        target,
+        value: U256::ZERO,
+        data,
+        eta: U256::from(eta),
+    }
+    .abi_encode()
+    .into()
+}
