@@ -32,7 +32,7 @@ mod persist;
 
 use history::{BlockUndo, History};
 pub use history::{StateAt, DEFAULT_HISTORY_DEPTH};
-pub use persist::STATE_FORMAT_VERSION;
+pub use persist::{write_atomic, STATE_FORMAT_VERSION};
 
 /// Stack of the execution thread: 1024 nested Stylus frames need far more than 8 MiB.
 const EXECUTION_STACK: usize = 512 * 1024 * 1024;
@@ -54,6 +54,8 @@ pub struct ChainConfig {
     pub dev_accounts: usize,
     /// Blocks whose state stays available to queries at older block tags.
     pub history_depth: usize,
+    /// ArbOS version the chain runs (from 60 on, recently called programs count as cached).
+    pub arbos_version: u64,
 }
 
 impl Default for ChainConfig {
@@ -66,6 +68,7 @@ impl Default for ChainConfig {
             dev_balance: U256::from(10u64).pow(U256::from(24u64)),
             dev_accounts: 10,
             history_depth: DEFAULT_HISTORY_DEPTH,
+            arbos_version: params::ARBOS_VERSION,
         }
     }
 }
@@ -498,7 +501,17 @@ impl ChainState {
                 ..AccountInfo::default()
             },
         );
-        for precompile in [params::ARB_WASM, params::ARB_SYS] {
+        crate::wasm_cache::init_genesis(
+            &mut db,
+            config.arbos_version,
+            crate::wasm_cache::genesis_owner(),
+        );
+        for precompile in [
+            params::ARB_WASM,
+            params::ARB_SYS,
+            crate::wasm_cache::ARB_WASM_CACHE,
+            crate::wasm_cache::ARB_OWNER,
+        ] {
             // Precompiles answer `EXTCODESIZE` with a byte of code on Arbitrum (`INVALID`).
             db.insert_account_info(
                 precompile,

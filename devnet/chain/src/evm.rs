@@ -28,6 +28,7 @@ use stylus_metering::PageTracker;
 use crate::precompiles::ArbPrecompiles;
 use crate::programs::ProgramCache;
 use crate::stylus;
+use crate::wasm_cache::RecentWasms;
 
 /// The chain's state database.
 pub type DevDb = CacheDB<EmptyDB>;
@@ -57,6 +58,9 @@ pub struct DevEvm {
     spare_stacks: Vec<FrameStack<EthFrame<EthInterpreter>>>,
     /// Stylus pages open in this transaction and the most ever open (nitro's memory model).
     pub(crate) pages: PageTracker,
+    /// Programs called recently in this block (nitro's `RecentWasms`). Blocks hold one
+    /// transaction here, so the list starts empty with each transaction and each call.
+    pub(crate) recent_wasms: RecentWasms,
 }
 
 impl DevEvm {
@@ -75,6 +79,7 @@ impl DevEvm {
             frames: Vec::new(),
             spare_stacks: Vec::new(),
             pages: PageTracker::default(),
+            recent_wasms: RecentWasms::default(),
         }
     }
 
@@ -98,6 +103,7 @@ impl DevEvm {
         self.inner.ctx.set_tx(tx);
         self.frames.clear();
         self.pages = PageTracker::default();
+        self.recent_wasms.clear();
         let mut handler = MainnetHandler::<Self, TxError, EthFrame<EthInterpreter>>::default();
         let result = handler.run(self);
         let state = self.inner.ctx.journal_mut().finalize();

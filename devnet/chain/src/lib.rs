@@ -6,6 +6,8 @@
 //! - [`programs`]: activation records (kept in ArbOS state, so they follow reverts and
 //!   snapshots) and the cache of compiled modules keyed by code hash;
 //! - [`precompiles`]: `ArbWasm` (0x71) and `ArbSys` (0x64) beside Ethereum's precompiles;
+//! - [`wasm_cache`]: nitro's program cache (pinned programs, recently called programs),
+//!   `ArbWasmCache` (0x72) and the cache-manager part of `ArbOwner` (0x70);
 //! - [`deployer`]: the StylusDeployer contract at its Arbitrum address;
 //! - [`chain`]: the chain API (accounts, blocks, snapshots, transactions, receipts, logs).
 
@@ -17,6 +19,7 @@ pub mod params;
 pub mod precompiles;
 pub mod programs;
 pub mod stylus;
+pub mod wasm_cache;
 
 pub use chain::{
     Block, CallOutput, Chain, ChainConfig, ChainError, DevAccount, LogEntry, LogFilter, Receipt,

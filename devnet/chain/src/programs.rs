@@ -29,7 +29,7 @@ pub struct ProgramRecord {
     pub activated_at: u32,
     /// Estimated size of the compiled module, in KiB.
     pub asm_estimate_kb: u32,
-    /// Whether the program is pinned in the cache (never on this chain).
+    /// Whether the program is pinned in the cache (`ArbWasmCache`).
     pub cached: bool,
 }
 

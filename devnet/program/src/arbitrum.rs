@@ -1,5 +1,6 @@
 //! Arbitrum's system interfaces that deploying a Stylus program involves: the `ArbWasm` and
-//! `ArbSys` precompiles and the `StylusDeployer` contract. Declared once here for both sides: the
+//! `ArbSys` precompiles and the `StylusDeployer` contract, and the `ArbWasmCache` and `ArbOwner`
+//! methods that pin programs in the cache. Declared once here for both sides: the
 //! devnet serves them, the deploy tooling calls them.
 
 use alloy_primitives::{address, Address};
@@ -76,5 +77,42 @@ sol! {
         function deploy(bytes calldata bytecode, bytes calldata initData, uint256 initValue, bytes32 salt) external payable returns (address);
         function initSalt(bytes32 salt, bytes calldata initData) external pure returns (bytes32);
         function requiresActivation(address program) external view returns (bool);
+    }
+}
+
+/// `ArbOwner` precompile (chain-owner-only administration).
+pub const ARB_OWNER: Address = address!("0000000000000000000000000000000000000070");
+/// `ArbWasmCache` precompile.
+pub const ARB_WASM_CACHE: Address = address!("0000000000000000000000000000000000000072");
+sol! {
+    /// `ArbWasmCache`, as Arbitrum declares it (ArbOS 31 and later).
+    #[derive(Debug, PartialEq, Eq)]
+    interface ArbWasmCache {
+        function isCacheManager(address manager) external view returns (bool);
+        function allCacheManagers() external view returns (address[] memory managers);
+        function cacheCodehash(bytes32 codehash) external;
+        function cacheProgram(address addr) external;
+        function evictCodehash(bytes32 codehash) external;
+        function codehashIsCached(bytes32 codehash) external view returns (bool);
+
+        event UpdateProgramCache(address indexed manager, bytes32 indexed codehash, bool cached);
+
+        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
+        error ProgramExpired(uint64 ageInSeconds);
+    }
+}
+
+sol! {
+    /// The part of `ArbOwner` that manages chain owners and Stylus cache managers.
+    #[derive(Debug, PartialEq, Eq)]
+    interface ArbOwner {
+        function addChainOwner(address newOwner) external;
+        function removeChainOwner(address ownerToRemove) external;
+        function isChainOwner(address addr) external view returns (bool);
+        function getAllChainOwners() external view returns (address[] memory);
+        function addWasmCacheManager(address manager) external;
+        function removeWasmCacheManager(address manager) external;
+
+        event OwnerActs(bytes4 indexed method, address indexed owner, bytes data);
     }
 }

@@ -10,6 +10,7 @@ use revm::Database;
 use super::result;
 use crate::evm::DevContext;
 use crate::params::{ARBOS_VERSION, ARBSYS_VERSION_OFFSET};
+use crate::wasm_cache;
 
 pub use stylus_program::arbitrum::ArbSys;
 
@@ -45,7 +46,8 @@ pub fn run(ctx: &mut DevContext, inputs: &CallInputs) -> InterpreterResult {
             ArbSys::arbChainIDCall::abi_encode_returns(&id)
         }
         C::arbOSVersion(_) => {
-            let version = U256::from(ARBOS_VERSION + ARBSYS_VERSION_OFFSET);
+            let version = wasm_cache::arbos_version(ctx.journal_mut()).unwrap_or(ARBOS_VERSION);
+            let version = U256::from(version + ARBSYS_VERSION_OFFSET);
             ArbSys::arbOSVersionCall::abi_encode_returns(&version)
         }
     };

@@ -282,7 +282,8 @@ fn activate(
         footprint: info.footprint,
         activated_at: hours_since_arbitrum(now),
         asm_estimate_kb: info.asm_estimate.div_ceil(1024).min(0x00FF_FFFF),
-        cached: false,
+        // Re-activation keeps a pinned program pinned (nitro recompiles it into the cache).
+        cached: existing.cached,
     };
     let journal = ctx.journal_mut();
     if programs::store_record(journal, code_hash, &record).is_err() {

@@ -1,7 +1,10 @@
-//! Precompiles: Ethereum's, plus Arbitrum's `ArbWasm` and `ArbSys`.
+//! Precompiles: Ethereum's, plus Arbitrum's `ArbWasm`, `ArbSys`, `ArbWasmCache` and the
+//! cache-management part of `ArbOwner`.
 
+pub mod arb_owner;
 pub mod arb_sys;
 pub mod arb_wasm;
+pub mod arb_wasm_cache;
 
 use std::sync::Arc;
 
@@ -15,6 +18,7 @@ use revm::primitives::AddressSet;
 use crate::evm::DevContext;
 use crate::params::{ARB_SYS, ARB_WASM};
 use crate::programs::ProgramCache;
+use crate::wasm_cache::{ARB_OWNER, ARB_WASM_CACHE};
 
 /// Ethereum's precompiles with `ArbWasm` and `ArbSys` beside them.
 #[derive(Debug)]
@@ -40,6 +44,8 @@ impl ArbPrecompiles {
         let mut addresses = eth.warm_addresses().clone();
         addresses.insert(ARB_WASM);
         addresses.insert(ARB_SYS);
+        addresses.insert(ARB_WASM_CACHE);
+        addresses.insert(ARB_OWNER);
         addresses
     }
 }
@@ -67,6 +73,8 @@ impl PrecompileProvider<DevContext> for ArbPrecompiles {
         match inputs.bytecode_address {
             ARB_WASM => Ok(Some(arb_wasm::run(ctx, &self.programs, inputs))),
             ARB_SYS => Ok(Some(arb_sys::run(ctx, inputs))),
+            ARB_WASM_CACHE => Ok(Some(arb_wasm_cache::run(ctx, inputs))),
+            ARB_OWNER => Ok(Some(arb_owner::run(ctx, inputs))),
             _ => self.eth.run(ctx, inputs),
         }
     }

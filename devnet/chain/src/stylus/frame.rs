@@ -17,6 +17,7 @@ use crate::evm::{DbError, DevEvm};
 use crate::params::stylus::{INK_PRICE, MAX_STACK_DEPTH, PARAMS};
 use crate::precompiles::arb_wasm::inactive_error;
 use crate::programs::{self, CompiledProgram};
+use crate::wasm_cache;
 
 /// How a program run ended.
 #[derive(Debug)]
@@ -75,10 +76,13 @@ pub(crate) fn run_call(
     };
 
     // Pay to open the program's pages and to instantiate it (nitro charges the cached cost on
-    // every call from Stylus version 2 on, and the init cost unless the program is cached).
+    // every call from Stylus version 2 on, and the init cost unless the program is pinned in
+    // the cache or, from ArbOS 60 on, was called earlier in the block).
+    let recent = wasm_cache::arbos_version(journal)? >= wasm_cache::ARBOS_VERSION_RECENT_WASMS
+        && evm.recent_wasms.insert(*code_hash);
+    let cached = record.cached || recent;
     let pages_before = evm.pages.open;
-    let call_cost =
-        stylus_metering::call_cost(&record.info(), record.cached, &PARAMS, &mut evm.pages);
+    let call_cost = stylus_metering::call_cost(&record.info(), cached, &PARAMS, &mut evm.pages);
     if !gas.record_regular_cost(call_cost) {
         evm.pages.restore(pages_before);
         evm.ctx_mut().journal_mut().checkpoint_revert(checkpoint);
