@@ -5,8 +5,14 @@
 //! - [`retry`]: RPC calls retried with exponential backoff;
 //! - [`log`]: structured `key=value` logs.
 
+pub mod agent;
+pub mod auction;
 pub mod checkpoint;
+pub mod cli;
+pub mod expiry;
 pub mod follower;
+pub mod health;
 pub mod log;
 pub mod retry;
+pub mod sender;
 pub mod view;

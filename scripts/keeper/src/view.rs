@@ -1,13 +1,13 @@
 //! The keeper's picture of the protocol, built only from events: every series the factory created,
 //! every vault the escrow holds (owner actions from the escrow, settlement and liquidation from
-//! its settlement contract) and every expiry price the expiry oracle recorded.
+//! its margin engine) and every expiry price the expiry oracle recorded.
 //!
 //! Events are applied strictly in chain order and each carries its `(block, log index)`
 //! position; an event at or before the last applied position is ignored, so re-reading a range
 //! (after a crash between fetching and checkpointing) never counts anything twice.
 
 use abi::escrow::ICollateralEscrow as Escrow;
-use abi::escrow::IEscrowSettlement as Settlement;
+use abi::escrow::IMarginEngine as Settlement;
 use abi::option_factory::IOptionFactory as Factory;
 use abi::oracle::IExpiryOracle as Oracle;
 use alloy::primitives::{Address, U256};
