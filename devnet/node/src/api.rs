@@ -46,6 +46,9 @@ fn chain_error(error: ChainError) -> RpcError {
             RpcError::invalid_params(format!("malformed transaction: {message}"))
         }
         ChainError::Internal(message) => RpcError::internal(message),
+        ChainError::StateUnavailable(message) | ChainError::StateFile(message) => {
+            RpcError::server(message)
+        }
     }
 }
 
@@ -111,29 +114,43 @@ impl Api {
             "eth_maxPriorityFeePerGas" => Ok(quantity(0u64)),
             "eth_feeHistory" => self.fee_history(&p),
             "eth_getBalance" => {
-                let address = self.state_query(&p, "address")?;
-                Ok(quantity(self.chain.balance(address).map_err(chain_error)?))
+                let (address, block) = self.state_query(&p, "address")?;
+                let balance = match block {
+                    None => self.chain.balance(address),
+                    Some(n) => self.chain.state_at(n).map(|s| s.balance(address)),
+                };
+                Ok(quantity(balance.map_err(chain_error)?))
             }
             "eth_getTransactionCount" => {
-                let address = self.state_query(&p, "address")?;
-                Ok(quantity(self.chain.nonce(address).map_err(chain_error)?))
+                let (address, block) = self.state_query(&p, "address")?;
+                let nonce = match block {
+                    None => self.chain.nonce(address),
+                    Some(n) => self.chain.state_at(n).map(|s| s.nonce(address)),
+                };
+                Ok(quantity(nonce.map_err(chain_error)?))
             }
             "eth_getCode" => {
-                let address = self.state_query(&p, "address")?;
-                Ok(json!(self.chain.code(address).map_err(chain_error)?))
+                let (address, block) = self.state_query(&p, "address")?;
+                let code = match block {
+                    None => self.chain.code(address),
+                    Some(n) => self.chain.state_at(n).map(|s| s.code(address)),
+                };
+                Ok(json!(code.map_err(chain_error)?))
             }
             "eth_getStorageAt" => {
                 p.at_most(3)?;
                 let address = p.required(0, "address", params::address)?;
                 let slot = p.required(1, "slot", params::quantity)?;
-                self.require_latest(p.optional(2, "block", params::block)?)?;
-                let word = self.chain.storage(address, slot).map_err(chain_error)?;
-                Ok(json!(B256::from(word)))
+                let word = match self.state_block(p.optional(2, "block", params::block)?)? {
+                    None => self.chain.storage(address, slot),
+                    Some(n) => self.chain.state_at(n).map(|s| s.storage(address, slot)),
+                };
+                Ok(json!(B256::from(word.map_err(chain_error)?)))
             }
             "eth_call" => {
                 p.at_most(3)?;
                 let tx = p.required(0, "transaction", params::tx_object)?;
-                self.require_latest(p.optional(1, "block", params::block)?)?;
+                let block = self.state_block(p.optional(1, "block", params::block)?)?;
                 if p.optional(2, "state overrides", |v| Ok(v.clone()))?
                     .is_some()
                 {
@@ -141,7 +158,11 @@ impl Api {
                         "state overrides are not supported",
                     ));
                 }
-                let output = self.chain.call(call_request(&tx)).map_err(chain_error)?;
+                let output = match block {
+                    None => self.chain.call(call_request(&tx)),
+                    Some(n) => self.chain.call_at(call_request(&tx), n),
+                }
+                .map_err(chain_error)?;
                 if output.success {
                     Ok(json!(output.output))
                 } else {
@@ -337,16 +358,35 @@ impl Api {
         Ok(self.chain.latest_block().map_err(chain_error)?.base_fee)
     }
 
-    /// The address parameter of a state query, whose block must be the head.
-    fn state_query(&self, p: &Params, name: &str) -> Result<Address, RpcError> {
+    /// The address and block of a state query (`None`: the head).
+    fn state_query(&self, p: &Params, name: &str) -> Result<(Address, Option<u64>), RpcError> {
         p.at_most(2)?;
         let address = p.required(0, name, params::address)?;
-        self.require_latest(p.optional(1, "block", params::block)?)?;
-        Ok(address)
+        let block = self.state_block(p.optional(1, "block", params::block)?)?;
+        Ok((address, block))
     }
 
-    /// The chain keeps only the latest state: queries at an older block are refused rather
-    /// than answered with the wrong state.
+    /// The older block a state query reads, or `None` for the head; a block past the head or
+    /// unknown is refused. How far back the state goes is the chain's history depth.
+    fn state_block(&self, spec: Option<BlockSpec>) -> Result<Option<u64>, RpcError> {
+        let latest = self.chain.block_number().map_err(chain_error)?;
+        let number = match spec {
+            None | Some(BlockSpec::Latest) => return Ok(None),
+            Some(BlockSpec::Number(n)) if n > latest => {
+                return Err(RpcError::server(format!(
+                    "header not found: block {n} is beyond the latest block {latest}"
+                )))
+            }
+            Some(BlockSpec::Number(n)) => n,
+            Some(BlockSpec::Hash(h)) => match self.chain.block_by_hash(h).map_err(chain_error)? {
+                None => return Err(RpcError::server(format!("header not found: block {h}"))),
+                Some(b) => b.number,
+            },
+        };
+        Ok((number != latest).then_some(number))
+    }
+
+    /// Gas estimates run on the head only: they price what a transaction would do now.
     fn require_latest(&self, spec: Option<BlockSpec>) -> Result<(), RpcError> {
         let Some(spec) = spec else { return Ok(()) };
         let latest = self.chain.latest_block().map_err(chain_error)?;

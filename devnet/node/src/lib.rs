@@ -7,7 +7,8 @@
 //! - [`api`]: the methods;
 //! - [`format`]: JSON shapes of blocks, transactions, receipts and logs;
 //! - [`keys`]: the funded dev keys (standard mnemonic and nitro's dev key);
-//! - [`server`]: the HTTP server, and [`Node::spawn`] for in-process use.
+//! - [`server`]: the HTTP server, and [`Node::spawn`] for in-process use;
+//! - [`state`]: the state file (`--state`): loaded at start, saved periodically and on exit.
 
 pub mod api;
 pub mod format;
@@ -15,8 +16,10 @@ pub mod jsonrpc;
 pub mod keys;
 pub mod params;
 pub mod server;
+pub mod state;
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use alloy_primitives::U256;
@@ -48,6 +51,12 @@ pub struct NodeConfig {
     pub max_batch: usize,
     /// Time a client gets to send its headers, and again its body.
     pub read_timeout: Duration,
+    /// Where the chain is kept across restarts: loaded at start when the file exists, saved
+    /// every `state_interval` while it changes and when the node stops.
+    pub state_file: Option<PathBuf>,
+    pub state_interval: Duration,
+    /// Blocks before the head whose state queries at older block tags can read.
+    pub history_depth: usize,
 }
 
 impl Default for NodeConfig {
@@ -63,6 +72,9 @@ impl Default for NodeConfig {
             max_body_bytes: 16 * 1024 * 1024,
             max_batch: 1000,
             read_timeout: Duration::from_secs(30),
+            state_file: None,
+            state_interval: Duration::from_secs(5),
+            history_depth: devnet_chain::chain::DEFAULT_HISTORY_DEPTH,
         }
     }
 }

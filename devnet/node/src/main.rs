@@ -2,7 +2,9 @@
 //! nitro's dev node, without Docker.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use alloy_primitives::U256;
 use clap::Parser;
@@ -31,6 +33,17 @@ struct Args {
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     max_body_bytes: usize,
+    /// Keep the chain in FILE: load it at start when it exists, save it every
+    /// `--state-interval` seconds while it changes and on exit (Ctrl-C, SIGTERM).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Seconds between saves of the state file.
+    #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+    state_interval: u64,
+    /// Blocks before the head whose state `eth_call`, `eth_getBalance` etc. can read at an
+    /// older block tag (0: the head only).
+    #[arg(long, default_value_t = devnet_chain::chain::DEFAULT_HISTORY_DEPTH, value_name = "BLOCKS")]
+    history: usize,
 }
 
 fn main() -> ExitCode {
@@ -43,6 +56,9 @@ fn main() -> ExitCode {
         balance: U256::from(args.balance) * U256::from(10u64).pow(U256::from(18u64)),
         genesis_timestamp: args.timestamp,
         max_body_bytes: args.max_body_bytes,
+        state_file: args.state.clone(),
+        state_interval: Duration::from_secs(args.state_interval.max(1)),
+        history_depth: args.history,
         ..NodeConfig::default()
     };
     let node = match Node::spawn(config.clone()) {
@@ -66,6 +82,13 @@ fn main() -> ExitCode {
     println!("Derivation path:   m/44'/60'/0'/0/");
     println!("(the last key is nitro's dev node key, not derived from the mnemonic)");
     println!("\nChain ID\n==================\n{}", config.chain_id);
+    if let Some(path) = &args.state {
+        let height = node.chain.block_number().unwrap_or_default();
+        println!(
+            "\nState\n==================\n{} (block {height})",
+            path.display()
+        );
+    }
     println!("\nListening on {}", node.addr);
 
     let waited = tokio::runtime::Builder::new_current_thread()

@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use crate::api::Api;
 use crate::jsonrpc::{self, Body, RpcError, INTERNAL_ERROR, INVALID_REQUEST};
 use crate::keys::{self, DevKey};
+use crate::state::Saver;
 use crate::NodeConfig;
 
 struct Service {
@@ -47,10 +48,11 @@ pub struct NodeHandle {
     pub chain: Chain,
     shutdown: Option<watch::Sender<bool>>,
     thread: Option<thread::JoinHandle<()>>,
+    saver: Option<Saver>,
 }
 
 impl NodeHandle {
-    /// Stops the server and waits for it to finish.
+    /// Stops the server, waits for it to finish and saves the state file if there is one.
     pub fn shutdown(mut self) {
         self.stop();
     }
@@ -62,6 +64,9 @@ impl NodeHandle {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        if let Some(mut saver) = self.saver.take() {
+            saver.finish();
+        }
     }
 }
 
@@ -72,7 +77,8 @@ impl Drop for NodeHandle {
 }
 
 impl Node {
-    /// Starts the chain with its dev accounts funded.
+    /// Starts the chain: from the state file when there is one, else at genesis with its dev
+    /// accounts funded.
     pub fn chain(config: &NodeConfig) -> Result<(Chain, Vec<DevKey>), io::Error> {
         let chain = Chain::new(ChainConfig {
             chain_id: config.chain_id,
@@ -80,9 +86,16 @@ impl Node {
             dev_balance: config.balance,
             // The node funds its own accounts (anvil's, then nitro's).
             dev_accounts: 0,
+            history_depth: config.history_depth,
             ..ChainConfig::default()
         });
         let keys = keys::dev_keys(config.accounts);
+        if let Some(path) = config.state_file.as_ref().filter(|p| p.exists()) {
+            chain
+                .load_state_file(path)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            return Ok((chain, keys));
+        }
         for key in &keys {
             chain
                 .set_balance(key.address, config.balance)
@@ -120,6 +133,14 @@ impl Node {
                     }
                 });
             })?;
+        let saver = match &config.state_file {
+            Some(path) => Some(Saver::start(
+                chain.clone(),
+                path.clone(),
+                config.state_interval,
+            )?),
+            None => None,
+        };
         Ok(NodeHandle {
             url: format!("http://{addr}"),
             addr,
@@ -127,6 +148,7 @@ impl Node {
             chain,
             shutdown: Some(shutdown),
             thread: Some(thread),
+            saver,
         })
     }
 }

@@ -376,10 +376,12 @@ async fn contracts_calls_reverts_and_logs() {
     .await;
     assert!(logs.as_array().unwrap().is_empty());
 
-    // Historical state is refused rather than answered wrong.
-    let (code, message) = error(&node, "eth_getBalance", json!([from, "0x1"])).await;
+    // Old blocks answer with their state; blocks past the head are refused.
+    let before = ok(&node, "eth_getCode", json!([emitter, "0x0"])).await;
+    assert_eq!(before, json!("0x"));
+    let (code, message) = error(&node, "eth_getBalance", json!([from, "0x100"])).await;
     assert_eq!(code, -32000);
-    assert!(message.contains("historical"), "{message}");
+    assert!(message.contains("beyond the latest block"), "{message}");
 
     let block = ok(&node, "eth_getBlockByNumber", json!(["latest", true])).await;
     assert_eq!(block["transactions"][0]["hash"], json!(hash));
