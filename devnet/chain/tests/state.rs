@@ -441,3 +441,31 @@ fn history_is_bounded_and_says_so() {
         Err(ChainError::StateUnavailable(_))
     ));
 }
+
+#[test]
+fn pinned_programs_stay_pinned_across_a_restart_and_in_the_history() {
+    use devnet_chain::wasm_cache::{ArbWasmCache, ARB_WASM_CACHE};
+    let chain = chain();
+    let alice = alice(&chain);
+    let counter = deploy_stylus(&chain, alice, &fixture_wasm("counter"));
+    let read = |chain: &Chain| send(chain, alice, counter, ICounter::numberCall {}).gas_used;
+    let uncached = read(&chain);
+    let before_pin = chain.block_number().unwrap();
+    // Alice is the genesis chain owner, who may pin programs.
+    let pin = ArbWasmCache::cacheProgramCall { addr: counter };
+    assert!(send(&chain, alice, ARB_WASM_CACHE, pin).status);
+    let cached = read(&chain);
+    assert!(cached < uncached);
+    let codehash = alloy_primitives::keccak256(chain.code(counter).unwrap());
+    let is_cached = ArbWasmCache::codehashIsCachedCall { codehash }.abi_encode();
+    let query = TxRequest::call(Address::ZERO, ARB_WASM_CACHE, is_cached);
+
+    let restored = self::chain();
+    restored.load_state(&chain.dump_state().unwrap()).unwrap();
+    assert_eq!(read(&restored), cached, "still pinned after the restart");
+    let pinned = |output: devnet_chain::CallOutput| {
+        ArbWasmCache::codehashIsCachedCall::abi_decode_returns(&output.output).unwrap()
+    };
+    assert!(pinned(restored.call(query.clone()).unwrap()));
+    assert!(!pinned(restored.call_at(query, before_pin).unwrap()));
+}
