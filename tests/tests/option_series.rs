@@ -1053,3 +1053,104 @@ async fn hundreds_of_series_cost_the_same() {
     );
     assert!(max - min <= 200, "creation cost drifts: {min}..{max}");
 }
+
+/// Gas of one series' life, uncached and with the three programs (proxy, factory, token)
+/// pinned in Arbitrum's program cache, the way they run on Arbitrum One once the protocol has
+/// bid for their cache slots: creation, transfer to an existing holder, permit.
+#[tokio::test(flavor = "multi_thread")]
+async fn series_gas_uncached_and_pinned() {
+    let s = setup().await;
+    let f = s.factory.proxy;
+    send(&s.admin, f, allow(s.weth, s.usdc, s.usdc, true))
+        .await
+        .expect("allow");
+    let expiry = grid_expiry(timestamp(&s.admin).await, 7);
+    let series = |i: u64| SeriesArgs {
+        underlying: s.weth,
+        strike_asset: s.usdc,
+        collateral: s.usdc,
+        is_put: true,
+        strike: e18(1000 + 10 * i),
+        expiry,
+    };
+    let alice = s.harness.deployer(2);
+    let bob = s.harness.deployer(3);
+    let alice_key = s.harness.keys[2].clone();
+    let chain_id = s.admin.provider().get_chain_id().await.unwrap();
+
+    // One series' costs: create it, mint to alice, transfer to bob twice (the second to an
+    // existing holder), a permit from alice for bob.
+    let life = |i: u64| {
+        let (s, alice, bob, alice_key) = (&s, &alice, &bob, &alice_key);
+        async move {
+            let args = series(i);
+            let create = send(&s.escrow, f, args.create())
+                .await
+                .expect("createSeries")
+                .gas_used;
+            let token = s.admin.view(f, args.get()).await.unwrap();
+            send(
+                &s.escrow,
+                token,
+                T::mintOptionsCall {
+                    to: alice.from(),
+                    amount: e18(10),
+                },
+            )
+            .await
+            .expect("mint");
+            let transfer = T::transferCall {
+                to: bob.from(),
+                value: e18(1),
+            };
+            send(alice, token, transfer.clone())
+                .await
+                .expect("transfer");
+            let transfer = send(alice, token, transfer)
+                .await
+                .expect("transfer")
+                .gas_used;
+            let name = s.admin.view(token, T::nameCall {}).await.unwrap();
+            let now = timestamp(&s.admin).await;
+            let permit = Permit {
+                owner: alice.from(),
+                spender: bob.from(),
+                value: e18(5),
+                nonce: U256::ZERO,
+                deadline: U256::from(now + 3600),
+            };
+            let sig = sign_permit(alice_key, name, chain_id, token, &permit);
+            let permit = send(bob, token, permit_call(&permit, sig))
+                .await
+                .expect("permit")
+                .gas_used;
+            (create, transfer, permit)
+        }
+    };
+    // The first series pays the registry's first slots; measure the second.
+    life(0).await;
+    let uncached = life(1).await;
+    for program in [
+        s.factory.proxy,
+        s.factory.implementation,
+        s.factory.token_implementation,
+    ] {
+        e2e::program_cache::pin(&s.harness, program).await;
+    }
+    let pinned = life(2).await;
+
+    let (lo, hi) = GAMMA_CREATE_OTOKEN;
+    let share = |gas: u64| {
+        (
+            gas as f64 * 100.0 / hi as f64,
+            gas as f64 * 100.0 / lo as f64,
+        )
+    };
+    for (label, (create, transfer, permit)) in [("uncached", uncached), ("pinned", pinned)] {
+        let (a, b) = share(create);
+        println!(
+            "gas ({label}): createSeries {create} ({a:.0}%–{b:.0}% of Gamma createOtoken {lo}–{hi}), transfer {transfer}, permit {permit}"
+        );
+    }
+    assert!(pinned.0 < uncached.0 && pinned.1 < uncached.1 && pinned.2 < uncached.2);
+}
