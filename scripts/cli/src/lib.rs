@@ -2,3 +2,5 @@
 
 pub mod abi;
 pub mod build;
+pub mod deploy;
+pub mod target;

@@ -2,8 +2,11 @@
 
 use clap::{Parser, Subcommand};
 use contract_build::workspace_root;
+use scripts::deploy::DeployArgs;
+use scripts::target::{Conn, Target};
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +40,36 @@ enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// Build, deploy, activate, initialise and wire the protocol (resuming a recorded
+    /// deployment); with no --network, on an embedded devnet started for the run.
+    Deploy {
+        #[command(flatten)]
+        conn: Conn,
+        /// Stop after this many steps (the record keeps them; run again to resume).
+        #[arg(long)]
+        stop_after: Option<usize>,
+        /// With the embedded devnet: keep serving it after the deployment, until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
+    },
+    /// Compare the code on chain with the record and with a local build.
+    Verify {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// The recorded deployment as a table.
+    Status {
+        #[command(flatten)]
+        conn: Conn,
+    },
+    /// Replace the implementation behind a proxy through governance (propose, confirm,
+    /// execute; on local networks the dev signers sign and the clock is advanced).
+    Upgrade {
+        /// The proxy: factory, registry, oracle, expiry-oracle, escrow, engine.
+        proxy: String,
+        #[command(flatten)]
+        conn: Conn,
+    },
 }
 
 fn main() -> ExitCode {
@@ -55,6 +88,24 @@ fn main() -> ExitCode {
             compare_opt_levels,
         } => build(&root, &contracts, verbose, compare_opt_levels),
         Command::Abi { write } => abi(&root, write),
+        Command::Deploy {
+            conn,
+            stop_after,
+            serve,
+        } => chain(&root, &conn, |root, target| {
+            Box::pin(deploy(root, target, stop_after, serve))
+        }),
+        Command::Verify { conn } => {
+            chain(&root, &conn, |root, target| Box::pin(verify(root, target)))
+        }
+        Command::Status { conn } => chain(&root, &conn, |_, target| Box::pin(status(target))),
+        Command::Upgrade { proxy, conn } => chain(&root, &conn, move |root, target| {
+            Box::pin(async move {
+                let line = scripts::deploy::upgrade_proxy(root, target, &proxy).await?;
+                println!("{line}");
+                Ok(())
+            })
+        }),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -63,6 +114,84 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+type Job<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + 'a>>;
+
+/// Resolves the target (network, key, or an embedded devnet) and runs `job` on a runtime.
+fn chain(
+    root: &Path,
+    conn: &Conn,
+    job: impl for<'a> FnOnce(&'a Path, &'a Target) -> Job<'a>,
+) -> Result<(), String> {
+    let target = Target::resolve(root, conn).map_err(|e| e.to_string())?;
+    if let Some(node) = &target.node {
+        eprintln!(
+            "embedded devnet at {} (chain {})",
+            node.url, target.network.chain_id
+        );
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(job(root, &target))
+}
+
+async fn deploy(
+    root: &Path,
+    target: &Target,
+    stop_after: Option<usize>,
+    serve: bool,
+) -> Result<(), String> {
+    let start = Instant::now();
+    let args = DeployArgs { stop_after };
+    let record = scripts::deploy::deploy(root, target, &args).await?;
+    let seconds = start.elapsed().as_secs_f64();
+    eprintln!("record: {}", target.record_path.display());
+    if target.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", scripts::deploy::table(&record, Some(seconds)));
+    }
+    if serve {
+        if let Some(node) = &target.node {
+            eprintln!("serving the devnet at {} until Ctrl-C", node.url);
+            tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+async fn verify(root: &Path, target: &Target) -> Result<(), String> {
+    let checks = scripts::deploy::verify(root, target).await?;
+    if target.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&checks).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", scripts::deploy::verify_table(&checks));
+    }
+    match checks.iter().filter(|c| !c.ok).count() {
+        0 => Ok(()),
+        n => Err(format!("{n} contract(s) differ")),
+    }
+}
+
+async fn status(target: &Target) -> Result<(), String> {
+    let record = deploy::Record::load(&target.record_path)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no deployment recorded in {}", target.record_path.display()))?;
+    if target.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", scripts::deploy::table(&record, None));
+    }
+    Ok(())
 }
 
 fn build(root: &Path, contracts: &[String], verbose: bool, compare: bool) -> Result<(), String> {

@@ -4,19 +4,19 @@
 //! keeper read addresses back by step name.
 //!
 //! Names: implementations are `impl:<crate>` (`impl:option-factory`), proxies carry their role
-//! (`factory`, `registry`, `oracle`, `expiry-oracle`, `escrow`, `settlement`): the role's address
+//! (`factory`, `registry`, `oracle`, `expiry-oracle`, `escrow`, `engine`): the role's address
 //! is the one users call.
 //!
-//! The escrow needs the factory's and the settlement's address, and they need the escrow's. The
+//! The escrow needs the factory's and the margin engine's address, and they need the escrow's. The
 //! StylusDeployer binds the init call into a CREATE2 salt, so neither address can be predicted
 //! from the other: the escrow's proxy is created without an init call, the factory's and the
-//! settlement's proxies are initialised with its address, and `escrow:initialize` follows as its
+//! engine's proxies are initialised with its address, and `escrow:initialize` follows as its
 //! own transaction. That step checks its outcome (`registry()` equals ours), so a front-run
 //! initialisation is caught, not trusted.
 
 use crate::network::Network;
 use crate::record::Record;
-use abi::escrow::{ICollateralEscrow, IEscrowRegistry, IEscrowSettlement};
+use abi::escrow::{ICollateralEscrow, IEscrowRegistry, IMarginEngine};
 use abi::governance::IGovernance;
 use abi::option_factory::IOptionFactory;
 use abi::oracle::{IExpiryOracle, IMockAggregator, IOracleAdapter};
@@ -112,7 +112,7 @@ pub const PROXIES: &[(&str, &str)] = &[
     ("oracle", "impl:oracle-adapter"),
     ("expiry-oracle", "impl:expiry-oracle"),
     ("escrow", "impl:collateral-escrow"),
-    ("settlement", "impl:escrow-settlement"),
+    ("engine", "impl:margin-engine"),
     ("factory", "impl:option-factory"),
 ];
 
@@ -215,13 +215,13 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                 init: |_| Ok(Bytes::new()),
             },
         },
-        program("impl:escrow-settlement", "escrow-settlement"),
+        program("impl:margin-engine", "margin-engine"),
         Entry {
-            name: "settlement",
+            name: "engine",
             action: Action::Proxy {
-                implementation: "impl:escrow-settlement",
+                implementation: "impl:margin-engine",
                 init: |c| {
-                    Ok(IEscrowSettlement::initializeCall {
+                    Ok(IMarginEngine::initializeCall {
                         escrow: c.addr("escrow")?,
                         expiryOracle: c.addr("expiry-oracle")?,
                     }
@@ -254,7 +254,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                         registry: c.addr("registry")?,
                         oracle: c.addr("oracle")?,
                         factory: c.addr("factory")?,
-                        settlement: c.addr("settlement")?,
+                        engine: c.addr("engine")?,
                     }
                     .abi_encode()
                     .into())

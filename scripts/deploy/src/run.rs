@@ -187,6 +187,25 @@ pub async fn run(
         return Ok(record);
     }
 
+    if provider
+        .get_code_at(STYLUS_DEPLOYER)
+        .await
+        .map_err(DeployError::from)?
+        .is_empty()
+        || network.stylus_deployer != STYLUS_DEPLOYER
+    {
+        return Err(RunError::NoStylusDeployer(network.stylus_deployer));
+    }
+    let balance = provider
+        .get_balance(deployer.from())
+        .await
+        .map_err(DeployError::from)?;
+    if balance.is_zero() {
+        return Err(RunError::NoFunds {
+            address: deployer.from(),
+            chain_id,
+        });
+    }
     // Everything is built before the first transaction: a contract that cannot be deployed
     // stops the run with nothing sent.
     let mut artifacts: HashMap<&str, Artifact> = HashMap::new();
@@ -212,25 +231,6 @@ pub async fn run(
     }
     if !failures.is_empty() {
         return Err(RunError::Build(failures));
-    }
-    if provider
-        .get_code_at(STYLUS_DEPLOYER)
-        .await
-        .map_err(DeployError::from)?
-        .is_empty()
-        || network.stylus_deployer != STYLUS_DEPLOYER
-    {
-        return Err(RunError::NoStylusDeployer(network.stylus_deployer));
-    }
-    let balance = provider
-        .get_balance(deployer.from())
-        .await
-        .map_err(DeployError::from)?;
-    if balance.is_zero() {
-        return Err(RunError::NoFunds {
-            address: deployer.from(),
-            chain_id,
-        });
     }
     let now = provider
         .get_block_by_number(BlockNumberOrTag::Latest)

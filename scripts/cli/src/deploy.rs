@@ -1,0 +1,245 @@
+//! `options deploy`, `verify`, `status`, `upgrade`: the plan of `deploy::plan` run against a
+//! target, with progress on stderr and a table (or JSON) on stdout.
+
+use crate::target::Target;
+use alloy::primitives::{keccak256, utils::format_ether, B256};
+use alloy::providers::Provider;
+use contract_build::{build_contract, BuildOptions};
+use deploy::plan::protocol;
+use deploy::record::{Record, StepKind};
+use deploy::run::{run, Progress, RunOptions};
+use deploy::upgrade::{upgrade, UpgradeState};
+use std::fmt::Write;
+use std::path::Path;
+
+/// One progress line on stderr.
+pub fn print_progress(p: &Progress) {
+    match p {
+        Progress::Building { package } => eprintln!("[build]    {package} ..."),
+        Progress::Built {
+            package,
+            compressed,
+        } => eprintln!("[build]    {package}: {compressed} bytes compressed"),
+        Progress::Kept { step, address } => eprintln!("[kept]     {step} at {address}"),
+        Progress::Sending { step } => eprintln!("[send]     {step} ..."),
+        Progress::Done {
+            step,
+            address,
+            gas,
+            activation,
+        } => {
+            let activated = activation.map_or(String::new(), |a| {
+                format!(
+                    ", activated (Stylus v{}, data fee {} ETH, {} gas)",
+                    a.version,
+                    format_ether(a.data_fee),
+                    a.gas_used
+                )
+            });
+            eprintln!("[done]     {step} at {address}: {gas} gas{activated}");
+        }
+        Progress::AlreadyDone { step } => eprintln!("[on chain] {step} already took effect"),
+    }
+}
+
+/// Options of `deploy`.
+#[derive(Debug, Clone, Default)]
+pub struct DeployArgs {
+    /// Stop after this many steps (testing resumption).
+    pub stop_after: Option<usize>,
+}
+
+/// Deploys (or resumes) the protocol; returns the record.
+pub async fn deploy(root: &Path, target: &Target, args: &DeployArgs) -> Result<Record, String> {
+    let deployer = target.deployer().map_err(|e| e.to_string())?;
+    if target.node.is_some() {
+        // The embedded devnet is a new chain on every run: its record starts afresh.
+        let _ = std::fs::remove_file(&target.record_path);
+    }
+    let plan = protocol(&target.network);
+    let opts = RunOptions {
+        root: root.to_path_buf(),
+        record_path: target.record_path.clone(),
+        max_steps: args.stop_after,
+    };
+    run(&deployer, &target.network, &plan, &opts, &print_progress)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The record as a table.
+pub fn table(record: &Record, seconds: Option<f64>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} (chain {}), deployer {}, commit {}, toolchain {}",
+        record.network, record.chain_id, record.deployer, record.git_commit, record.toolchain
+    );
+    let _ = writeln!(
+        out,
+        "{:<32} {:<11} {:<42} {:>10} {:>10} {:>12}",
+        "step", "kind", "address", "bytes", "gas", "activation"
+    );
+    for s in &record.steps {
+        let kind = match s.kind {
+            StepKind::Program => "program",
+            StepKind::Constructor => "constructor",
+            StepKind::Proxy => "proxy",
+            StepKind::Call => "call",
+        };
+        let _ = writeln!(
+            out,
+            "{:<32} {:<11} {:<42} {:>10} {:>10} {:>12}",
+            s.name,
+            kind,
+            s.address.to_string(),
+            s.compressed_size.map_or("-".into(), |b| b.to_string()),
+            s.gas_used,
+            s.activation.map_or("-".into(), |a| a.gas_used.to_string()),
+        );
+    }
+    let fees: alloy::primitives::U256 = record
+        .steps
+        .iter()
+        .filter_map(|s| s.activation.map(|a| a.data_fee))
+        .sum();
+    let _ = write!(
+        out,
+        "{} steps, {} gas in all, activation data fees {} ETH",
+        record.steps.len(),
+        record.total_gas(),
+        format_ether(fees)
+    );
+    if let Some(s) = seconds {
+        let _ = write!(out, ", {s:.1} s");
+    }
+    out.push('\n');
+    out
+}
+
+/// One row of `verify`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Check {
+    pub step: String,
+    pub package: String,
+    pub address: alloy::primitives::Address,
+    pub recorded: Option<B256>,
+    pub onchain: B256,
+    pub local: Option<B256>,
+    pub ok: bool,
+}
+
+/// Compares every recorded program's on-chain code with the record and with a local build.
+pub async fn verify(root: &Path, target: &Target) -> Result<Vec<Check>, String> {
+    let record = Record::load(&target.record_path)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no deployment recorded in {}", target.record_path.display()))?;
+    let deployer = target.deployer().map_err(|e| e.to_string())?;
+    let mut checks = Vec::new();
+    let mut built = std::collections::HashMap::new();
+    for step in record.steps.iter().filter(|s| s.package.is_some()) {
+        let package = step.package.clone().unwrap_or_default();
+        if !built.contains_key(&package) {
+            eprintln!("[build]    {package} ...");
+            let hash = build_contract(&package, &BuildOptions::new(root))
+                .ok()
+                .map(|a| a.code_hash);
+            built.insert(package.clone(), hash);
+        }
+        let code = deployer
+            .provider()
+            .get_code_at(step.address)
+            .await
+            .map_err(|e| deploy::DeployError::from(e).to_string())?;
+        let onchain = keccak256(&code);
+        let local = built[&package];
+        checks.push(Check {
+            step: step.name.clone(),
+            package,
+            address: step.address,
+            recorded: step.code_hash,
+            onchain,
+            local,
+            ok: step.code_hash == Some(onchain) && local == Some(onchain),
+        });
+    }
+    Ok(checks)
+}
+
+pub fn verify_table(checks: &[Check]) -> String {
+    let mut out = String::new();
+    let short =
+        |h: Option<B256>| h.map_or("(none)".to_string(), |h| h.to_string()[..14].to_string());
+    let _ = writeln!(
+        out,
+        "{:<28} {:<42} {:<16} {:<16} {:<16} verdict",
+        "step", "address", "recorded", "on chain", "local build"
+    );
+    for c in checks {
+        let _ = writeln!(
+            out,
+            "{:<28} {:<42} {:<16} {:<16} {:<16} {}",
+            c.step,
+            c.address.to_string(),
+            short(c.recorded),
+            short(Some(c.onchain)),
+            short(c.local),
+            if c.ok { "same" } else { "DIFFERS" }
+        );
+    }
+    out
+}
+
+/// Advances the upgrade of `proxy`; a human line describing where it stands.
+pub async fn upgrade_proxy(root: &Path, target: &Target, proxy: &str) -> Result<String, String> {
+    let signers = target.governance_signers().map_err(|e| e.to_string())?;
+    let plan = protocol(&target.network);
+    let state = upgrade(
+        &signers,
+        &target.network,
+        &plan,
+        root,
+        &target.record_path,
+        proxy,
+        target.network.mock_feeds,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(match state {
+        UpgradeState::UpToDate { implementation } => {
+            format!("{proxy}: already runs the current build ({implementation}); nothing to do")
+        }
+        UpgradeState::Executed { implementation, tx } => {
+            format!("{proxy}: upgraded to {implementation} (governance execute tx {tx})")
+        }
+        UpgradeState::Pending {
+            proposal,
+            confirmations,
+            threshold,
+            eta,
+            now,
+        } => {
+            let mut left = Vec::new();
+            if confirmations < threshold {
+                left.push(format!(
+                    "{} more signer confirmation(s) (run `options upgrade {proxy} --network {}` \
+                     with another signer's key)",
+                    threshold - confirmations,
+                    target.network.name
+                ));
+            }
+            if now < eta {
+                left.push(format!(
+                    "the timelock: executable at unix time {eta} (in {} s)",
+                    eta - now
+                ));
+            }
+            format!(
+                "{proxy}: proposal {proposal} has {confirmations}/{threshold} confirmations; left: {}; \
+                 then run this command again to execute",
+                left.join("; ")
+            )
+        }
+    })
+}

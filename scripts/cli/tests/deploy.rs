@@ -1,0 +1,368 @@
+//! The deployment plan against an in-process devnet over JSON-RPC: a run stopped midway resumes
+//! from its record, a second run sends nothing, code that differs from the record stops the run,
+//! an upgrade goes through governance; and the failures a user meets are named clearly (wrong
+//! chain, node down, no funds, bad key).
+//!
+//! The plan used here is the protocol's plan up to the registry proxy: every kind of step
+//! (constructor, program, proxy, call) with contracts that build today. The whole plan runs once
+//! the split escrow and oracle contracts are in the tree (`whole_protocol_deploys`).
+
+use alloy::primitives::Bytes;
+use alloy::providers::Provider;
+use alloy::signers::local::PrivateKeySigner;
+use deploy::network::network;
+use deploy::plan::{protocol, Entry};
+use deploy::record::Record;
+use deploy::run::{run, Progress, RunError, RunOptions};
+use deploy::upgrade::{upgrade, UpgradeState};
+use deploy::{DeployError, Deployer, Network};
+use devnet::{Node, NodeConfig, NodeHandle};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+fn root() -> PathBuf {
+    contract_build::workspace_root(env!("CARGO_MANIFEST_DIR").as_ref()).expect("workspace root")
+}
+
+struct Setup {
+    node: NodeHandle,
+    network: Network,
+    record: PathBuf,
+}
+
+fn setup(tag: &str) -> Setup {
+    let node = Node::spawn(NodeConfig::default()).expect("devnet starts");
+    let mut network = network(&root(), "local").expect("networks.toml has local");
+    network.rpc_url = node.url.clone();
+    let record = std::env::temp_dir().join(format!(
+        "options-deploy-{tag}-{}-{}.json",
+        std::process::id(),
+        node.addr.port()
+    ));
+    let _ = std::fs::remove_file(&record);
+    Setup {
+        node,
+        network,
+        record,
+    }
+}
+
+fn key(node: &NodeHandle, i: usize) -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&node.keys[i].private_key).unwrap()
+}
+
+fn deployer(s: &Setup, i: usize) -> Deployer {
+    Deployer::connect(&s.node.url, key(&s.node, i)).unwrap()
+}
+
+/// The plan up to and including the registry proxy.
+fn prefix(network: &Network) -> Vec<Entry> {
+    let mut plan = protocol(network);
+    let end = plan.iter().position(|e| e.name == "registry").unwrap() + 1;
+    plan.truncate(end);
+    plan
+}
+
+fn opts(s: &Setup, max_steps: Option<usize>) -> RunOptions {
+    RunOptions {
+        root: root(),
+        record_path: s.record.clone(),
+        max_steps,
+    }
+}
+
+/// Runs the plan and returns the record and the names of the steps it sent.
+async fn go(
+    s: &Setup,
+    plan: &[Entry],
+    max_steps: Option<usize>,
+) -> (Result<Record, RunError>, Vec<String>) {
+    let sent = Mutex::new(Vec::new());
+    let progress = |p: &Progress| {
+        if let Progress::Sending { step } = p {
+            sent.lock().unwrap().push(step.clone());
+        }
+    };
+    let out = run(
+        &deployer(s, 0),
+        &s.network,
+        plan,
+        &opts(s, max_steps),
+        &progress,
+    )
+    .await;
+    (out, sent.into_inner().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stopped_run_resumes_second_run_sends_nothing_and_upgrade_goes_through_governance() {
+    let s = setup("resume");
+    let plan = prefix(&s.network);
+
+    let (stopped, sent) = go(&s, &plan, Some(4)).await;
+    assert!(matches!(stopped, Err(RunError::Stopped(4))), "{stopped:?}");
+    assert_eq!(sent.len(), 4);
+    let partial = Record::load(&s.record).unwrap().expect("record written");
+    assert_eq!(partial.steps.len(), 4, "each step recorded as it is done");
+
+    let (done, resumed) = go(&s, &plan, None).await;
+    let record = done.expect("resumes");
+    assert_eq!(resumed.len(), plan.len() - 4, "only what was left is sent");
+    assert_eq!(
+        record.steps[..4],
+        partial.steps[..],
+        "recorded steps are kept as they were"
+    );
+    assert_eq!(
+        record
+            .steps
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        plan.iter().map(|e| e.name).collect::<Vec<_>>()
+    );
+    assert!(record.steps.iter().all(|s| s.gas_used > 0));
+    assert_eq!(record.chain_id, devnet::DEFAULT_CHAIN_ID);
+    assert_eq!(record.toolchain, "1.95.0");
+
+    let (again, none) = go(&s, &plan, None).await;
+    assert!(none.is_empty(), "a second run sends nothing, sent {none:?}");
+    assert_eq!(again.unwrap(), record);
+
+    // The wiring as the chain sees it.
+    let d = deployer(&s, 0);
+    let registry = record.address("registry").unwrap();
+    let governance = record.address("governance").unwrap();
+    let admin = d
+        .view(registry, abi::escrow::IEscrowRegistry::adminCall {})
+        .await
+        .unwrap();
+    assert_eq!(admin, d.from());
+    let proxy_admin = d
+        .view(registry, abi::proxy::IUpgradeableProxy::proxyAdminCall {})
+        .await
+        .unwrap();
+    assert_eq!(proxy_admin, governance, "governance administers the proxy");
+    let signers = d
+        .view(governance, abi::governance::IGovernance::getSignersCall {})
+        .await
+        .unwrap();
+    assert_eq!(signers, s.network.governance.signers);
+
+    // Same build behind the proxy: nothing to upgrade.
+    let signers: Vec<Deployer> = (0..3).map(|i| deployer(&s, i)).collect();
+    let root = root();
+    let up = || {
+        upgrade(
+            &signers, &s.network, &plan, &root, &s.record, "registry", true,
+        )
+    };
+    let state = up().await.expect("checks the running build");
+    let old = record.address("impl:escrow-registry").unwrap();
+    assert_eq!(
+        state,
+        UpgradeState::UpToDate {
+            implementation: old
+        }
+    );
+
+    // An older build runs behind the proxy (another program's code stands in for it): the
+    // upgrade deploys the current build, proposes, confirms with a second signer, advances the
+    // clock past the timelock and executes.
+    let token_code = d
+        .provider()
+        .get_code_at(record.address("impl:option-token").unwrap())
+        .await
+        .unwrap();
+    d.provider()
+        .raw_request::<_, serde_json::Value>(
+            "anvil_setCode".into(),
+            (old, Bytes::from(token_code.to_vec())),
+        )
+        .await
+        .unwrap();
+    let state = up().await.expect("upgrades");
+    let UpgradeState::Executed { implementation, .. } = state else {
+        panic!("not executed: {state:?}")
+    };
+    assert_ne!(implementation, old);
+    let running = d
+        .view(
+            registry,
+            abi::proxy::IUpgradeableProxy::proxyImplementationCall {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(running, implementation);
+    let admin = d
+        .view(registry, abi::escrow::IEscrowRegistry::adminCall {})
+        .await
+        .unwrap();
+    assert_eq!(admin, d.from(), "the proxy's storage survives the upgrade");
+    let after = Record::load(&s.record).unwrap().unwrap();
+    assert_eq!(after.address("impl:escrow-registry"), Some(implementation));
+    assert_eq!(after.upgrades.len(), 1);
+    assert!(after.upgrades[0].executed.is_some());
+    assert_eq!(
+        up().await.unwrap(),
+        UpgradeState::UpToDate { implementation }
+    );
+    let _ = std::fs::remove_file(&s.record);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refuses_when_the_code_on_chain_differs_from_the_record() {
+    let s = setup("mismatch");
+    let plan = prefix(&s.network);
+    let plan = &plan[..1];
+    let record = go(&s, plan, None).await.0.expect("deploys governance");
+    let governance = record.address("governance").unwrap();
+    deployer(&s, 0)
+        .provider()
+        .raw_request::<_, serde_json::Value>(
+            "anvil_setCode".into(),
+            (governance, Bytes::from_static(&[0x60, 0x00])),
+        )
+        .await
+        .unwrap();
+    let (out, sent) = go(&s, plan, None).await;
+    match out {
+        Err(RunError::CodeMismatch { step, address, .. }) => {
+            assert_eq!(step, "governance");
+            assert_eq!(address, governance);
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(sent.is_empty());
+    let _ = std::fs::remove_file(&s.record);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_chain_node_down_and_no_funds_are_named_and_write_nothing() {
+    let s = setup("failures");
+    let plan = prefix(&s.network);
+
+    let mut wrong = s.network.clone();
+    wrong.chain_id = 421_614;
+    let out = run(&deployer(&s, 0), &wrong, &plan, &opts(&s, None), &|_| {}).await;
+    assert!(
+        matches!(out, Err(RunError::WrongChain { expected: 421_614, actual, .. }) if actual == devnet::DEFAULT_CHAIN_ID),
+        "{out:?}"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let down = Deployer::connect(&url, key(&s.node, 0)).unwrap();
+    let out = run(&down, &s.network, &plan, &opts(&s, None), &|_| {}).await;
+    match out {
+        Err(RunError::Deploy(DeployError::Unreachable(_))) => {}
+        other => panic!("expected an unreachable node, got {other:?}"),
+    }
+    let message = RunError::Deploy(DeployError::Unreachable("x".into())).to_string();
+    assert!(message.contains("cannot reach the node"));
+
+    let broke = Deployer::connect(&s.node.url, PrivateKeySigner::random()).unwrap();
+    let out = run(&broke, &s.network, &plan, &opts(&s, None), &|_| {}).await;
+    assert!(
+        matches!(out, Err(RunError::NoFunds { address, .. }) if address == broke.from()),
+        "{out:?}"
+    );
+    assert!(!s.record.exists(), "no record written by a failed run");
+}
+
+/// The `options` binary: a malformed key is refused without being echoed.
+#[test]
+fn bad_key_is_refused_without_echoing_it() {
+    let secret = "0xdeadbeefnotakey";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_options"))
+        .args([
+            "deploy",
+            "--network",
+            "local",
+            "--rpc-url",
+            "http://127.0.0.1:9",
+        ])
+        .env("PRIVATE_KEY", secret)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stderr.contains("PRIVATE_KEY is not a private key"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("deadbeef") && !stdout.contains("deadbeef"));
+}
+
+/// An ethers.js user drives the deployment from its record (scripts/examples/ethers). Runs
+/// where node and npm are installed; installs the pinned ethers with `npm ci` when needed.
+#[tokio::test(flavor = "multi_thread")]
+async fn ethers_example_drives_the_deployment() {
+    let example = root().join("scripts/examples/ethers");
+    let has = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !has("node") || !has("npm") {
+        eprintln!("node/npm not installed: the ethers example is not run");
+        return;
+    }
+    if !example.join("node_modules/ethers").exists() {
+        let ci = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&example)
+            .status()
+            .unwrap();
+        assert!(ci.success(), "npm ci in {}", example.display());
+    }
+    let s = setup("ethers");
+    let plan = prefix(&s.network);
+    let record = go(&s, &plan, None).await.0.expect("deploys");
+    let out = std::process::Command::new("node")
+        .arg("drive.mjs")
+        .arg(&s.record)
+        .env("RPC_URL", &s.node.url)
+        .env(
+            "PRIVATE_KEY",
+            alloy::hex::encode_prefixed(s.node.keys[0].private_key),
+        )
+        .current_dir(&example)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let addr = |v: &serde_json::Value| {
+        v.as_str()
+            .unwrap()
+            .parse::<alloy::primitives::Address>()
+            .unwrap()
+    };
+    assert_eq!(seen["chainId"], devnet::DEFAULT_CHAIN_ID);
+    let signers: Vec<_> = seen["governance"]["signers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(addr)
+        .collect();
+    assert_eq!(signers, s.network.governance.signers);
+    assert_eq!(addr(&seen["registry"]["admin"]), record.deployer);
+    assert_eq!(
+        addr(&seen["registry"]["proxyAdmin"]),
+        record.address("governance").unwrap()
+    );
+    assert_eq!(
+        addr(&seen["registry"]["implementation"]),
+        record.address("impl:escrow-registry").unwrap()
+    );
+    assert_eq!(seen["refusal"]["name"], "Unauthorized");
+    let _ = std::fs::remove_file(&s.record);
+}
