@@ -89,6 +89,11 @@ impl Api {
         }
     }
 
+    /// The chain the methods work on.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
     /// Runs one method.
     pub fn call(&self, method: &str, values: &[Value]) -> Result<Value, RpcError> {
         let p = Params::new(values);
@@ -223,7 +228,7 @@ impl Api {
             }
             "eth_subscribe" | "eth_unsubscribe" => Err(RpcError::new(
                 METHOD_NOT_FOUND,
-                format!("{method} needs a WebSocket connection, which this node does not serve"),
+                format!("{method} needs a WebSocket connection (ws:// on this same port)"),
             )),
             _ => self.test_control(method, &p),
         }

@@ -8,7 +8,8 @@
 //! - [`format`]: JSON shapes of blocks, transactions, receipts and logs;
 //! - [`keys`]: the funded dev keys (standard mnemonic and nitro's dev key);
 //! - [`server`]: the HTTP server, and [`Node::spawn`] for in-process use;
-//! - [`state`]: the state file (`--state`): loaded at start, saved periodically and on exit.
+//! - [`state`]: the state file (`--state`): loaded at start, saved periodically and on exit;
+//! - `ws`: WebSocket on the same port, with `eth_subscribe` (`newHeads`, `logs`).
 
 pub mod api;
 pub mod format;
@@ -17,6 +18,7 @@ pub mod keys;
 pub mod params;
 pub mod server;
 pub mod state;
+mod ws;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;

@@ -18,19 +18,25 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::api::Api;
 use crate::jsonrpc::{self, Body, RpcError, INTERNAL_ERROR, INVALID_REQUEST};
 use crate::keys::{self, DevKey};
 use crate::state::Saver;
+use crate::ws::{self, NewHead};
 use crate::NodeConfig;
 
-struct Service {
-    api: Api,
-    max_body_bytes: usize,
+/// What every connection shares.
+pub(crate) struct Service {
+    pub(crate) api: Api,
+    pub(crate) max_body_bytes: usize,
     max_batch: usize,
     read_timeout: Duration,
+    /// Turns true when the node stops.
+    pub(crate) stopped: watch::Receiver<bool>,
+    /// New blocks, for WebSocket subscriptions.
+    pub(crate) heads: broadcast::Sender<Arc<NewHead>>,
 }
 
 /// Entry point of the node.
@@ -117,7 +123,11 @@ impl Node {
             max_body_bytes: config.max_body_bytes,
             max_batch: config.max_batch,
             read_timeout: config.read_timeout,
+            stopped: stopped.clone(),
+            heads: broadcast::channel(ws::HEAD_BUFFER).0,
         });
+        let head = chain.block_number().map_err(io::Error::other)?;
+        let watcher = ws::watch_heads(chain.clone(), head, service.heads.clone(), stopped.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("devnet-node")
@@ -127,6 +137,7 @@ impl Node {
             .name("devnet-node".into())
             .spawn(move || {
                 runtime.block_on(async move {
+                    tokio::spawn(watcher);
                     match TcpListener::from_std(listener) {
                         Ok(listener) => serve(listener, service, stopped).await,
                         Err(e) => eprintln!("devnet: cannot listen: {e}"),
@@ -181,7 +192,9 @@ async fn serve(listener: TcpListener, service: Arc<Service>, mut stopped: watch:
             builder
                 .timer(TokioTimer::new())
                 .header_read_timeout(read_timeout);
-            let connection = builder.serve_connection(TokioIo::new(stream), handler);
+            let connection = builder
+                .serve_connection(TokioIo::new(stream), handler)
+                .with_upgrades();
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
@@ -224,6 +237,9 @@ async fn handle(
     service: Arc<Service>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    if ws::is_upgrade(&request) {
+        return Ok(ws::upgrade(service, request));
+    }
     if request.method() == Method::OPTIONS {
         return Ok(json_response(StatusCode::NO_CONTENT, Vec::new()));
     }
@@ -284,22 +300,40 @@ async fn handle(
 impl Service {
     /// The response body for a request body; `None` when it held only notifications.
     fn answer(&self, body: &[u8]) -> Option<Vec<u8>> {
+        self.answer_with(body, |_, _| None)
+    }
+
+    /// Like `answer`, with `local` answering the methods it knows (a socket's subscriptions)
+    /// before the API.
+    pub(crate) fn answer_with(
+        &self,
+        body: &[u8],
+        mut local: impl FnMut(&str, &[Value]) -> Option<Result<Value, RpcError>>,
+    ) -> Option<Vec<u8>> {
         let answer = match jsonrpc::parse(body, self.max_batch) {
             Err(error) => Some(jsonrpc::response(Value::Null, Err(error))),
-            Ok(Body::Single(entry)) => self.run(entry),
+            Ok(Body::Single(entry)) => self.run(entry, &mut local),
             Ok(Body::Batch(entries)) => {
-                let answers: Vec<Value> = entries.into_iter().filter_map(|e| self.run(e)).collect();
+                let answers: Vec<Value> = entries
+                    .into_iter()
+                    .filter_map(|e| self.run(e, &mut local))
+                    .collect();
                 (!answers.is_empty()).then_some(Value::Array(answers))
             }
         };
         answer.map(|a| a.to_string().into_bytes())
     }
 
-    fn run(&self, entry: jsonrpc::Entry) -> Option<Value> {
+    fn run(
+        &self,
+        entry: jsonrpc::Entry,
+        local: &mut impl FnMut(&str, &[Value]) -> Option<Result<Value, RpcError>>,
+    ) -> Option<Value> {
         match entry {
             Err((id, error)) => Some(jsonrpc::response(id, Err(error))),
             Ok(request) => {
-                let result = self.api.call(&request.method, &request.params);
+                let result = local(&request.method, &request.params)
+                    .unwrap_or_else(|| self.api.call(&request.method, &request.params));
                 request.id.map(|id| jsonrpc::response(id, result))
             }
         }
