@@ -334,6 +334,19 @@ impl Api {
                     .map_err(chain_error)?;
                 Ok(json!(true))
             }
+            // The state file's bytes (our JSON, not anvil's gzip): opaque to clients, which only
+            // hand them back to `anvil_loadState`.
+            "anvil_dumpState" => {
+                p.at_most(0)?;
+                let bytes = self.chain.dump_state().map_err(chain_error)?;
+                Ok(json!(Bytes::from(bytes)))
+            }
+            "anvil_loadState" => {
+                p.at_most(1)?;
+                let bytes = p.required(0, "state", params::bytes)?;
+                self.chain.load_state(&bytes).map_err(chain_error)?;
+                Ok(json!(true))
+            }
             "anvil_impersonateAccount" | "anvil_stopImpersonatingAccount" => {
                 p.at_most(1)?;
                 let address = p.required(0, "address", params::address)?;

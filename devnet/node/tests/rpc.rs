@@ -484,6 +484,23 @@ async fn test_controls() {
         ok(&node, "evm_revert", json!([snapshot])).await,
         json!(false)
     );
+
+    // anvil_dumpState / anvil_loadState: the whole chain as opaque bytes, and back.
+    let dump = ok(&node, "anvil_dumpState", json!([])).await;
+    ok(&node, "anvil_setBalance", json!([who, "0x99"])).await;
+    ok(&node, "evm_mine", json!([])).await;
+    assert_eq!(
+        ok(&node, "anvil_loadState", json!([dump])).await,
+        json!(true)
+    );
+    assert_eq!(
+        ok(&node, "eth_getBalance", json!([who])).await,
+        json!("0x0")
+    );
+    assert_eq!(ok(&node, "eth_blockNumber", json!([])).await, json!("0x0"));
+    let (code, message) = error(&node, "anvil_loadState", json!(["0x1234"])).await;
+    assert_eq!(code, -32000);
+    assert!(message.contains("not a devnet state file"), "{message}");
 }
 
 #[tokio::test]
