@@ -341,7 +341,9 @@ fn new_blocks(
     // Asked after reading the head: a socket that started listening before a block was mined
     // is counted here (see `Subscriptions::subscribe`).
     if heads.receiver_count() > 0 {
-        for number in from.saturating_add(1)..=head {
+        // A jump (a loaded state) is news only for the blocks a socket could keep.
+        let first = from.max(head.saturating_sub(HEAD_BUFFER as u64)) + 1;
+        for number in first..=head {
             let Some(block) = chain.block(number)? else {
                 continue;
             };
