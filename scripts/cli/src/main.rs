@@ -70,6 +70,14 @@ enum Command {
         #[command(flatten)]
         conn: Conn,
     },
+    /// Run the keeper on a deployment: follow the chain, report vault health, liquidate unsafe
+    /// vaults, submit expiry prices and settle, until Ctrl-C, SIGTERM or its --kill-file.
+    Keeper {
+        #[command(flatten)]
+        conn: Conn,
+        #[command(flatten)]
+        args: Box<keeper::cli::KeeperArgs>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,6 +112,17 @@ fn main() -> ExitCode {
                 let line = scripts::deploy::upgrade_proxy(root, target, &proxy).await?;
                 println!("{line}");
                 Ok(())
+            })
+        }),
+        Command::Keeper { conn, args } => chain(&root, &conn, move |_, target| {
+            Box::pin(async move {
+                keeper::cli::run(
+                    &target.url,
+                    target.signer.clone(),
+                    &target.record_path,
+                    &args,
+                )
+                .await
             })
         }),
     };

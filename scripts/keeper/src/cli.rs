@@ -16,18 +16,22 @@ use std::time::Duration;
 /// Options of `options keeper` (the network, RPC URL and key come from the CLI's own options).
 #[derive(Args, Debug, Clone)]
 pub struct KeeperArgs {
-    /// Addresses override the deployment record's (or stand in for it when there is none).
+    /// The option factory (addresses given as flags override the deployment record's).
     #[arg(long)]
     pub factory: Option<Address>,
+    /// The collateral escrow.
     #[arg(long)]
     pub escrow: Option<Address>,
     /// The margin engine (liquidation and settlement).
     #[arg(long)]
     pub engine: Option<Address>,
+    /// The oracle adapter (live prices, primary feeds).
     #[arg(long)]
     pub oracle: Option<Address>,
+    /// The expiry oracle (settlement prices).
     #[arg(long)]
     pub expiry_oracle: Option<Address>,
+    /// The escrow registry (risk and auction parameters).
     #[arg(long)]
     pub registry: Option<Address>,
     /// First block to read without a checkpoint (default: the record's first block, else 0).
