@@ -7,67 +7,57 @@
 pragma solidity ^0.8.23;
 
 interface IOracleAdapter {
-    function initialize(address admin, address disputer, address sequencer_feed) external;
+    function initialize(address admin, address sequencer_feed) external;
 
     function setAdmin(address new_admin) external;
-
-    function setDisputer(address new_disputer) external;
 
     function setSequencerFeed(address feed) external;
 
     function setSequencerGracePeriod(uint256 grace_period) external;
 
-    function setExpiryParameters(uint256 dispute_period, uint256 fallback_window) external;
+    function setExpiryOracle(address oracle) external;
 
-    function configureAsset(address asset, address[] memory feeds, uint8[] memory decimals, uint256[] memory max_ages, int256[] memory min_answers, int256[] memory max_answers, uint256 quorum, uint256 max_deviation) external;
+    function setFeed(address asset, uint256 index, address feed, uint8 decimals, uint256 max_age, int256 min_answer, int256 max_answer) external;
+
+    function configureAsset(address asset, uint256 feed_count, uint256 quorum, uint256 max_deviation, uint256 max_round_move) external;
 
     function removeAsset(address asset) external;
 
     function getPrice(address asset) external view returns (uint256, uint256);
 
+    function getMintPrice(address asset) external view returns (uint256, uint256);
+
     function latestRoundData(address asset) external view returns (uint80, int256, uint256, uint256, uint80);
 
     function decimals() external pure returns (uint8);
 
-    function getRoundPrice(address asset, uint80 round_id) external view returns (uint256, uint256);
-
-    function setExpiryPrice(address asset, uint256 expiry, uint80 round_id) external;
-
-    function disputeExpiryPrice(address asset, uint256 expiry, uint256 price) external;
-
-    function setFallbackExpiryPrice(address asset, uint256 expiry, uint256 price) external;
+    function primaryFeed(address asset) external view returns (address, uint8, uint256, int256, int256);
 
     function getExpiryPrice(address asset, uint256 expiry) external view returns (uint256, bool);
 
-    function getExpiryPriceDetails(address asset, uint256 expiry) external view returns (uint256, uint80, uint256, uint256, uint8);
-
     function admin() external view returns (address);
-
-    function disputer() external view returns (address);
 
     function sequencerFeed() external view returns (address);
 
     function sequencerGracePeriod() external view returns (uint256);
 
-    function disputePeriod() external view returns (uint256);
+    function expiryOracle() external view returns (address);
 
-    function fallbackWindow() external view returns (uint256);
+    function getAssetConfig(address asset) external view returns (uint256, uint256, uint256, uint256);
 
-    function getAssetConfig(address asset) external view returns (address[] memory, uint8[] memory, uint256[] memory, int256[] memory, int256[] memory, uint256, uint256);
+    function getFeed(address asset, uint256 index) external view returns (address, uint8, uint256, int256, int256);
 
-    error AlreadyInitialized();
+    error InvalidInitialization(uint64, uint64);
 
     error NotAdmin(address);
-
-    error NotDisputer(address);
 
     error ZeroAddress();
 
     error ParameterOutOfBounds(uint256, uint256, uint256);
 
-    error ConfigLengthMismatch();
-
     error DuplicateFeed(address);
+
+    error FeedNotSet(address, uint256);
 
     error InvalidAnswerBounds(int256, int256);
 
@@ -93,23 +83,9 @@ interface IOracleAdapter {
 
     error SequencerGracePeriodNotOver(uint256, uint256);
 
-    error ExpiryNotReached(uint256, uint256);
-
-    error ExpiryPriceAlreadySet(address, uint256);
-
     error RoundUnavailable(address, uint80);
 
-    error RoundBeforeExpiry(uint80, uint256, uint256);
+    error PriceMoveTooLarge(address, uint256, uint256, uint256);
 
-    error RoundTooLate(uint80, uint256, uint256);
-
-    error RoundNotFirstAfterExpiry(uint80, uint80, uint256);
-
-    error NoExpiryPrice(address, uint256);
-
-    error DisputePeriodOver(address, uint256, uint256);
-
-    error FallbackNotOpen(address, uint256, uint256);
-
-    error ZeroPrice();
+    error ExpiryOracleUnavailable(address);
 }

@@ -43,6 +43,10 @@ pub const CONTRACTS: &[(&str, &[&[&str]])] = &[
         &[escrow::IEscrowRegistry::IEscrowRegistryCalls::SIGNATURES],
     ),
     (
+        "expiry-oracle",
+        &[oracle::IExpiryOracle::IExpiryOracleCalls::SIGNATURES],
+    ),
+    (
         "governance",
         &[governance::IGovernance::IGovernanceCalls::SIGNATURES],
     ),

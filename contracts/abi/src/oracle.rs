@@ -1,29 +1,31 @@
-//! The oracle adapter (`IOracleAdapter`) and the Chainlink-compatible test feed (`IMockAggregator`).
+//! The oracle: live prices (`IOracleAdapter`), settlement prices (`IExpiryOracle`) and the
+//! Chainlink-compatible test feed (`IMockAggregator`).
 //!
-//! Prices leave the adapter normalised to [`crate::PRICE_SCALE`] (1e18), rounded down. Every
-//! refusal is a custom error that names its cause and carries the values behind it. Expiry prices
-//! carry their provenance in `source`: [`SOURCE_NONE`], [`SOURCE_ROUND`], [`SOURCE_FALLBACK`],
+//! Prices leave both contracts normalised to [`crate::PRICE_SCALE`] (1e18). Every refusal is a
+//! custom error that names its cause and carries the values behind it. Expiry prices carry their
+//! provenance in `source`: [`SOURCE_NONE`], [`SOURCE_ROUND`], [`SOURCE_FALLBACK`],
 //! [`SOURCE_DISPUTED`].
+//!
+//! Who answers what (the escrow's calls):
+//! - `IOracleAdapter.getPrice(asset) -> (price, updatedAt)`: margin and liquidation;
+//! - `IOracleAdapter.getMintPrice(asset) -> (price, updatedAt)`: new positions (adds the circuit
+//!   breaker on the primary feed's move between its last two rounds);
+//! - `IExpiryOracle.getExpiryPrice(asset, expiry) -> (price, finalized)`: settlement; the adapter
+//!   answers the same call by forwarding it to its configured expiry oracle, so one address
+//!   serves every price.
 
 use alloy_sol_types::sol;
 
 sol! {
-    /// Chainlink feeds made safe for margin, liquidation and settlement.
+    /// Chainlink feeds made safe for margin, liquidation and new positions.
     #[derive(Debug, PartialEq, Eq)]
     interface IOracleAdapter {
-        event Initialized(address indexed admin, address indexed disputer, address sequencerFeed);
+        event OracleAdapterInitialized(address indexed admin, address sequencerFeed);
         event AdminChanged(address indexed previousAdmin, address indexed newAdmin);
-        event DisputerChanged(address indexed previousDisputer, address indexed newDisputer);
         event SequencerFeedChanged(address indexed previousFeed, address indexed newFeed);
         event SequencerGracePeriodChanged(uint256 previousGracePeriod, uint256 newGracePeriod);
-        event ExpiryParametersChanged(uint256 disputePeriod, uint256 fallbackWindow);
-        event AssetConfigured(
-            address indexed asset,
-            uint256 feedCount,
-            uint256 quorum,
-            uint256 maxDeviation
-        );
-        event FeedConfigured(
+        event ExpiryOracleChanged(address indexed previousOracle, address indexed newOracle);
+        event FeedSet(
             address indexed asset,
             uint256 index,
             address feed,
@@ -32,7 +34,110 @@ sol! {
             int256 minAnswer,
             int256 maxAnswer
         );
+        event AssetConfigured(
+            address indexed asset,
+            uint256 feedCount,
+            uint256 quorum,
+            uint256 maxDeviation,
+            uint256 maxRoundMove
+        );
         event AssetRemoved(address indexed asset);
+
+        error NotAdmin(address caller);
+        error ZeroAddress();
+        error ParameterOutOfBounds(uint256 value, uint256 min, uint256 max);
+        error DuplicateFeed(address feed);
+        error FeedNotSet(address asset, uint256 index);
+        error InvalidAnswerBounds(int256 minAnswer, int256 maxAnswer);
+        error FeedDecimalsMismatch(address feed, uint8 configured, uint8 reported);
+        error UnknownAsset(address asset);
+        error FeedUnavailable(address asset, address feed);
+        error StalePrice(address asset, address feed, uint256 updatedAt, uint256 maxAge);
+        error NonPositivePrice(address asset, address feed, int256 answer);
+        error PriceOutOfBounds(
+            address asset,
+            address feed,
+            int256 answer,
+            int256 minAnswer,
+            int256 maxAnswer
+        );
+        error QuorumNotMet(address asset, uint256 valid, uint256 quorum);
+        error SourcesDisagree(address asset, uint256 lowest, uint256 highest, uint256 maxDeviation);
+        error SequencerStatusUnavailable(address feed);
+        error SequencerDown(uint256 since);
+        error SequencerGracePeriodNotOver(uint256 upSince, uint256 gracePeriod);
+        error RoundUnavailable(address feed, uint80 roundId);
+        error PriceMoveTooLarge(address asset, uint256 previous, uint256 current, uint256 maxMove);
+        error ExpiryOracleUnavailable(address oracle);
+
+        function initialize(address admin, address sequencerFeed) external;
+        function setAdmin(address newAdmin) external;
+        function setSequencerFeed(address feed) external;
+        function setSequencerGracePeriod(uint256 gracePeriod) external;
+        function setExpiryOracle(address oracle) external;
+        function setFeed(
+            address asset,
+            uint256 index,
+            address feed,
+            uint8 decimals,
+            uint256 maxAge,
+            int256 minAnswer,
+            int256 maxAnswer
+        ) external;
+        function configureAsset(
+            address asset,
+            uint256 feedCount,
+            uint256 quorum,
+            uint256 maxDeviation,
+            uint256 maxRoundMove
+        ) external;
+        function removeAsset(address asset) external;
+
+        function getPrice(address asset) external view returns (uint256 price, uint256 updatedAt);
+        function getMintPrice(address asset) external view returns (uint256 price, uint256 updatedAt);
+        function latestRoundData(address asset)
+            external
+            view
+            returns (
+                uint80 roundId,
+                int256 answer,
+                uint256 startedAt,
+                uint256 updatedAt,
+                uint80 answeredInRound
+            );
+        function decimals() external pure returns (uint8);
+        function primaryFeed(address asset)
+            external
+            view
+            returns (address feed, uint8 decimals, uint256 maxAge, int256 minAnswer, int256 maxAnswer);
+        function getExpiryPrice(address asset, uint256 expiry)
+            external
+            view
+            returns (uint256 price, bool finalized);
+
+        function admin() external view returns (address);
+        function sequencerFeed() external view returns (address);
+        function sequencerGracePeriod() external view returns (uint256);
+        function expiryOracle() external view returns (address);
+        function getAssetConfig(address asset)
+            external
+            view
+            returns (uint256 feedCount, uint256 quorum, uint256 maxDeviation, uint256 maxRoundMove);
+        function getFeed(address asset, uint256 index)
+            external
+            view
+            returns (address feed, uint8 decimals, uint256 maxAge, int256 minAnswer, int256 maxAnswer);
+    }
+
+    /// Settlement prices: the primary feed's first round at or after expiry, proved on chain,
+    /// then a dispute period; a fallback set by the disputer when no round comes.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IExpiryOracle {
+        event ExpiryOracleInitialized(address indexed admin, address indexed disputer, address adapter);
+        event AdminChanged(address indexed previousAdmin, address indexed newAdmin);
+        event DisputerChanged(address indexed previousDisputer, address indexed newDisputer);
+        event AdapterChanged(address indexed previousAdapter, address indexed newAdapter);
+        event ExpiryParametersChanged(uint256 disputePeriod, uint256 fallbackWindow);
         event ExpiryPriceSet(
             address indexed asset,
             uint256 indexed expiry,
@@ -57,18 +162,12 @@ sol! {
             address disputer
         );
 
-        error AlreadyInitialized();
         error NotAdmin(address caller);
         error NotDisputer(address caller);
         error ZeroAddress();
         error ParameterOutOfBounds(uint256 value, uint256 min, uint256 max);
-        error ConfigLengthMismatch();
-        error DuplicateFeed(address feed);
-        error InvalidAnswerBounds(int256 minAnswer, int256 maxAnswer);
-        error FeedDecimalsMismatch(address feed, uint8 configured, uint8 reported);
         error UnknownAsset(address asset);
         error FeedUnavailable(address asset, address feed);
-        error StalePrice(address asset, address feed, uint256 updatedAt, uint256 maxAge);
         error NonPositivePrice(address asset, address feed, int256 answer);
         error PriceOutOfBounds(
             address asset,
@@ -77,11 +176,6 @@ sol! {
             int256 minAnswer,
             int256 maxAnswer
         );
-        error QuorumNotMet(address asset, uint256 valid, uint256 quorum);
-        error SourcesDisagree(address asset, uint256 lowest, uint256 highest, uint256 maxDeviation);
-        error SequencerStatusUnavailable(address feed);
-        error SequencerDown(uint256 since);
-        error SequencerGracePeriodNotOver(uint256 upSince, uint256 gracePeriod);
         error ExpiryNotReached(uint256 expiry, uint256 timestamp);
         error ExpiryPriceAlreadySet(address asset, uint256 expiry);
         error RoundUnavailable(address feed, uint80 roundId);
@@ -93,40 +187,11 @@ sol! {
         error FallbackNotOpen(address asset, uint256 expiry, uint256 opensAfter);
         error ZeroPrice();
 
-        function initialize(address admin, address disputer, address sequencerFeed) external;
+        function initialize(address admin, address disputer, address adapter) external;
         function setAdmin(address newAdmin) external;
         function setDisputer(address newDisputer) external;
-        function setSequencerFeed(address feed) external;
-        function setSequencerGracePeriod(uint256 gracePeriod) external;
+        function setAdapter(address adapter) external;
         function setExpiryParameters(uint256 disputePeriod, uint256 fallbackWindow) external;
-        function configureAsset(
-            address asset,
-            address[] memory feeds,
-            uint8[] memory decimals,
-            uint256[] memory maxAges,
-            int256[] memory minAnswers,
-            int256[] memory maxAnswers,
-            uint256 quorum,
-            uint256 maxDeviation
-        ) external;
-        function removeAsset(address asset) external;
-
-        function getPrice(address asset) external view returns (uint256 price, uint256 updatedAt);
-        function latestRoundData(address asset)
-            external
-            view
-            returns (
-                uint80 roundId,
-                int256 answer,
-                uint256 startedAt,
-                uint256 updatedAt,
-                uint80 answeredInRound
-            );
-        function decimals() external pure returns (uint8);
-        function getRoundPrice(address asset, uint80 roundId)
-            external
-            view
-            returns (uint256 price, uint256 updatedAt);
 
         function setExpiryPrice(address asset, uint256 expiry, uint80 roundId) external;
         function disputeExpiryPrice(address asset, uint256 expiry, uint256 price) external;
@@ -148,22 +213,9 @@ sol! {
 
         function admin() external view returns (address);
         function disputer() external view returns (address);
-        function sequencerFeed() external view returns (address);
-        function sequencerGracePeriod() external view returns (uint256);
+        function adapter() external view returns (address);
         function disputePeriod() external view returns (uint256);
         function fallbackWindow() external view returns (uint256);
-        function getAssetConfig(address asset)
-            external
-            view
-            returns (
-                address[] memory feeds,
-                uint8[] memory decimals,
-                uint256[] memory maxAges,
-                int256[] memory minAnswers,
-                int256[] memory maxAnswers,
-                uint256 quorum,
-                uint256 maxDeviation
-            );
     }
 
     /// A Chainlink-compatible aggregator for tests and the local demo, also used as the L2
@@ -242,6 +294,10 @@ pub const MAX_NORMALISED_PRICE: u128 = 1_000_000_000_000_000_000 * crate::PRICE_
 /// Bounds of a feed's maximum answer age, in seconds.
 pub const MIN_MAX_AGE: u64 = 60;
 pub const MAX_MAX_AGE: u64 = 7 * 86_400;
+/// Bounds of the largest move the circuit breaker lets through between the primary feed's last two
+/// rounds (`getMintPrice`), as a 1e18 fraction of the previous answer: 0.5 % to 50 %.
+pub const MIN_MAX_ROUND_MOVE: u128 = 5_000_000_000_000_000;
+pub const MAX_MAX_ROUND_MOVE: u128 = 500_000_000_000_000_000;
 /// Bounds of the allowed spread between feeds of one asset, as a 1e18 fraction of the median.
 pub const MIN_MAX_DEVIATION: u128 = 100_000_000_000_000;
 pub const MAX_MAX_DEVIATION: u128 = 500_000_000_000_000_000;
@@ -258,3 +314,127 @@ pub const MAX_DISPUTE_PERIOD: u64 = 21_600;
 pub const DEFAULT_FALLBACK_WINDOW: u64 = 129_600;
 pub const MIN_FALLBACK_WINDOW: u64 = 3_600;
 pub const MAX_FALLBACK_WINDOW: u64 = 7 * 86_400;
+
+/// A round as a Chainlink feed reports it (`getRoundData` and `latestRoundData` return the same
+/// five words; `answeredInRound` is deprecated and ignored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Round {
+    pub id: u128,
+    pub answer: alloy_primitives::I256,
+    pub started_at: alloy_primitives::U256,
+    pub updated_at: alloy_primitives::U256,
+}
+
+/// Decodes a feed's round from return data by hand (the derived decoder costs kilobytes of
+/// WASM). `None` when the data is short or the round id does not fit `uint80`.
+pub fn decode_round(data: &[u8]) -> Option<Round> {
+    use alloy_primitives::{I256, U256};
+    if data.len() < 5 * 32 {
+        return None;
+    }
+    let word = |i: usize| {
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(&data[32 * i..32 * (i + 1)]);
+        U256::from_be_bytes(bytes)
+    };
+    // A uint80: the top 22 bytes are zero.
+    if data[..22].iter().any(|b| *b != 0) {
+        return None;
+    }
+    let id = word(0);
+    Some(Round {
+        id: id.to::<u128>(),
+        answer: I256::from_raw(word(1)),
+        started_at: word(2),
+        updated_at: word(3),
+    })
+}
+
+/// `amount` with `decimals` (at most 18) decimals rescaled to 1e18; `None` on overflow or more
+/// than 18 decimals. No division, so nothing is rounded.
+pub fn normalise(amount: alloy_primitives::U256, decimals: u8) -> Option<alloy_primitives::U256> {
+    use alloy_primitives::U256;
+    let exponent = 18u8.checked_sub(decimals)?;
+    // 10^18 fits a u128, whose multiplication is far smaller in WASM than U256's.
+    let scale = (0..exponent).fold(1u128, |acc, _| acc * 10);
+    amount.checked_mul(U256::from(scale))
+}
+
+/// `|value - reference| <= maxFraction * reference / 1e18`, without division (U256 division is
+/// large in WASM); `false` on overflow.
+pub fn within_fraction(
+    value: alloy_primitives::U256,
+    reference: alloy_primitives::U256,
+    max_fraction: alloy_primitives::U256,
+) -> bool {
+    use alloy_primitives::U256;
+    let distance = value.abs_diff(reference);
+    match (
+        distance.checked_mul(U256::from(crate::PRICE_SCALE)),
+        max_fraction.checked_mul(reference),
+    ) {
+        (Some(lhs), Some(rhs)) => lhs <= rhs,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{aliases::U80, I256, U256};
+    use alloy_sol_types::SolCall;
+
+    #[test]
+    fn decode_round_matches_the_derived_decoder() {
+        let ret = IMockAggregator::latestRoundDataCall::abi_encode_returns(
+            &IMockAggregator::latestRoundDataReturn {
+                roundId: U80::from((2u128 << 64) | 7),
+                answer: I256::try_from(-5).unwrap(),
+                startedAt: U256::from(10),
+                updatedAt: U256::from(11),
+                answeredInRound: U80::from(7),
+            },
+        );
+        let round = decode_round(&ret).unwrap();
+        assert_eq!(round.id, (2u128 << 64) | 7);
+        assert_eq!(round.answer, I256::try_from(-5).unwrap());
+        assert_eq!(round.started_at, U256::from(10));
+        assert_eq!(round.updated_at, U256::from(11));
+        assert_eq!(decode_round(&ret[..159]), None);
+        let mut wide = ret.clone();
+        wide[21] = 1;
+        assert_eq!(decode_round(&wide), None, "round id over 80 bits");
+    }
+
+    #[test]
+    fn normalise_scales_up_exactly() {
+        assert_eq!(
+            normalise(U256::from(3), 8),
+            Some(U256::from(3) * U256::from(10u64.pow(10)))
+        );
+        assert_eq!(normalise(U256::from(3), 18), Some(U256::from(3)));
+        assert_eq!(normalise(U256::from(3), 19), None);
+        assert_eq!(normalise(U256::MAX, 17), None);
+    }
+
+    #[test]
+    fn within_fraction_is_inclusive() {
+        let one_percent = U256::from(crate::PRICE_SCALE / 100);
+        assert!(within_fraction(
+            U256::from(101),
+            U256::from(100),
+            one_percent
+        ));
+        assert!(within_fraction(
+            U256::from(99),
+            U256::from(100),
+            one_percent
+        ));
+        assert!(!within_fraction(
+            U256::from(102),
+            U256::from(100),
+            one_percent
+        ));
+        assert!(!within_fraction(U256::MAX, U256::from(1), U256::MAX));
+    }
+}

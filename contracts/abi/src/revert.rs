@@ -18,6 +18,7 @@ pub fn describe(data: &[u8]) -> String {
     decode_as!(
         crate::escrow::ICollateralEscrow::ICollateralEscrowErrors,
         crate::oracle::IOracleAdapter::IOracleAdapterErrors,
+        crate::oracle::IExpiryOracle::IExpiryOracleErrors,
         crate::option_factory::IOptionFactory::IOptionFactoryErrors,
         crate::option_token::IOptionToken::IOptionTokenErrors,
         crate::governance::IGovernance::IGovernanceErrors,
