@@ -57,32 +57,55 @@ pub(crate) fn divq(a: u128, b: u128) -> u128 {
     div_wide(a >> (128 - FRAC), a << FRAC, b).unwrap_or(u128::MAX)
 }
 
-/// `1 / n!` in Q80 for `n < 21` (rounded).
-const INV_FACT: [u128; 21] = {
-    let mut t = [0u128; 21];
-    let mut f: u128 = 1;
-    let mut n = 0;
-    while n < 21 {
-        if n > 0 {
-            f *= n as u128;
-        }
-        t[n] = (ONE + f / 2) / f;
-        n += 1;
+// The series coefficients are computed where they are used rather than kept in tables: a
+// Stylus program pays for every byte of its data segment on every call (0.75 gas a byte of
+// cached init gas), while the divisions below cost well under a gas each.
+
+/// `round(2^80 / d)`, exactly, for `0 < d < 2^62`: `(ONE + d / 2) / d`, by 32-bit limbs when
+/// `d` fits in 32 bits (three 64-bit divisions instead of a call into compiler-builtins).
+#[inline]
+fn recip(d: u64) -> u128 {
+    let n = ONE + u128::from(d / 2);
+    if d > u64::from(u32::MAX) {
+        return n / u128::from(d);
+    }
+    let (hi, lo) = ((n >> 64) as u64, n as u64);
+    let q_hi = hi / d;
+    let x = ((hi % d) << 32) | (lo >> 32);
+    let q_mid = x / d;
+    let x = ((x % d) << 32) | (lo & 0xFFFF_FFFF);
+    let q_lo = x / d;
+    (u128::from(q_hi) << 64) | u128::from((q_mid << 32) | q_lo)
+}
+
+/// `1 / n!` in Q80 for `13 <= n < 21`, whose factorials exceed 32 bits (a 128-bit division
+/// by them costs far more than keeping these eight words).
+const INV_FACT_HIGH: [u128; 8] = {
+    let mut t = [0u128; 8];
+    let mut f: u128 = 479_001_600; // 12!
+    let mut i = 0;
+    while i < 8 {
+        f *= 13 + i as u128;
+        t[i] = (ONE + f / 2) / f;
+        i += 1;
     }
     t
 };
 
-/// `1 / (2k + 1)` in Q80 for `k < 64` (rounded).
-const INV_ODD: [u128; 64] = {
-    let mut t = [0u128; 64];
-    let mut k = 0;
-    while k < 64 {
-        let d = 2 * k as u128 + 1;
-        t[k] = (ONE + d / 2) / d;
-        k += 1;
+/// `1 / n!` in Q80 for `n < 21` (rounded).
+#[inline]
+fn inv_fact(n: u32) -> u128 {
+    if n >= 13 {
+        return INV_FACT_HIGH[(n - 13) as usize];
     }
-    t
-};
+    recip((1..=u64::from(n)).product())
+}
+
+/// `1 / (2k + 1)` in Q80 (rounded).
+#[inline]
+fn inv_odd(k: u32) -> u128 {
+    recip(2 * u64::from(k) + 1)
+}
 
 /// `e^x` for Q80 `x` as a soft float. `x` must satisfy `|x| < 2^46` (any Q80 `i128` with a
 /// reasonable exponent; the library never passes more than a few thousand).
@@ -93,11 +116,11 @@ pub(crate) fn exp(x: i128) -> Float {
     let k = (smulq(x, INV_LN2 as i128) + HALF as i128) >> FRAC;
     let r = x - k * LN2 as i128;
     // Taylor series in Horner form; |r| <= 0.35 so 21 terms leave < 1e-26.
-    let mut acc: i128 = INV_FACT[20] as i128;
+    let mut acc: i128 = inv_fact(20) as i128;
     let mut n = 20;
     while n > 0 {
         n -= 1;
-        acc = INV_FACT[n] as i128 + smulq(acc, r);
+        acc = inv_fact(n) as i128 + smulq(acc, r);
     }
     // acc is e^r in (0.70, 1.42): positive.
     Float::new(acc as u128, k as i32 - FRAC as i32)
@@ -142,11 +165,11 @@ fn ln_near_one(y: u128) -> i128 {
     let z = divq(num, y + ONE);
     let w = mulq(z, z);
     // atanh(z) / z = sum w^k / (2k + 1); z <= 0.172, w <= 0.0295: 20 terms reach 1e-30.
-    let mut acc = INV_ODD[19];
+    let mut acc = inv_odd(19);
     let mut k = 19;
     while k > 0 {
         k -= 1;
-        acc = INV_ODD[k] + mulq(acc, w);
+        acc = inv_odd(k) + mulq(acc, w);
     }
     let v = 2 * mulq(z, acc) as i128;
     if neg {
@@ -180,8 +203,8 @@ fn odd_series(x: u128) -> u128 {
     let mut term = x;
     let mut sum = x;
     // For x <= 3 the terms fall below 2^-80 by k = 60 (3^121 / 121!! < 1e-26).
-    for inv in &INV_ODD[1..] {
-        term = mulq(mulq(term, w), *inv);
+    for k in 1..64 {
+        term = mulq(mulq(term, w), inv_odd(k));
         if term == 0 {
             break;
         }
@@ -299,6 +322,32 @@ mod tests {
 
     fn to_f(x: i128) -> f64 {
         x as f64 / ONE as f64
+    }
+
+    #[test]
+    fn coefficients_are_the_rounded_reciprocals() {
+        let rounded = |d: u128| (ONE + d / 2) / d;
+        let mut f = 1u128;
+        for n in 0..21u32 {
+            if n > 0 {
+                f *= u128::from(n);
+            }
+            assert_eq!(inv_fact(n), rounded(f), "1/{n}!");
+        }
+        for k in 0..64u32 {
+            assert_eq!(inv_odd(k), rounded(2 * u128::from(k) + 1), "1/(2*{k}+1)");
+        }
+        for d in [
+            1u64,
+            2,
+            3,
+            7,
+            u32::MAX as u64,
+            u32::MAX as u64 + 1,
+            (1 << 62) - 1,
+        ] {
+            assert_eq!(recip(d), rounded(u128::from(d)), "1/{d}");
+        }
     }
 
     #[test]
