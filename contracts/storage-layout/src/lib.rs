@@ -52,6 +52,16 @@ pub const CONTRACTS: &[Contract] = &[
         dir: "contracts/option-factory",
         root: "OptionFactory",
     },
+    Contract {
+        package: "oracle-adapter",
+        dir: "contracts/oracle-adapter",
+        root: "OracleAdapter",
+    },
+    Contract {
+        package: "expiry-oracle",
+        dir: "contracts/expiry-oracle",
+        root: "ExpiryOracle",
+    },
 ];
 
 /// Named constants used as const generic arguments of storage types (`StorageFixedBytes<N>`), by

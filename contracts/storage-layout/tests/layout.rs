@@ -82,6 +82,14 @@ fn computed_root_sizes_match_the_sdk() {
             "option-factory",
             <option_factory::OptionFactory as StorageType>::REQUIRED_SLOTS,
         ),
+        (
+            "oracle-adapter",
+            <oracle_adapter::OracleAdapter as StorageType>::REQUIRED_SLOTS,
+        ),
+        (
+            "expiry-oracle",
+            <expiry_oracle::ExpiryOracle as StorageType>::REQUIRED_SLOTS,
+        ),
     ];
     for (package, slots) in expected {
         let contract = CONTRACTS.iter().find(|c| c.package == package).unwrap();
@@ -371,6 +379,10 @@ fn no_protocol_interface_is_shadowed_by_the_proxy() {
         (
             "IOracleAdapter",
             oracle::IOracleAdapter::IOracleAdapterCalls::SELECTORS,
+        ),
+        (
+            "IExpiryOracle",
+            oracle::IExpiryOracle::IExpiryOracleCalls::SELECTORS,
         ),
         (
             "IPricingEngine",
