@@ -7,19 +7,21 @@
 pragma solidity ^0.8.23;
 
 interface ICollateralEscrow {
-    function initialize(address registry, address oracle, address factory) external;
+    function initialize(address registry, address oracle, address factory, address engine) external;
 
     function setOperator(address operator, bool approved) external;
 
     function operate(address owner, uint256 vault_id, (uint8,address,address,uint256)[] memory actions) external;
 
-    function redeem(address option, uint256 amount, address to) external returns (uint256);
-
-    function settleVault(address owner, uint256 vault_id, address to) external returns (uint256);
-
-    function liquidate(address owner, uint256 vault_id, uint256 amount, address to) external returns (uint256);
+    function applyOutcome(address owner, uint256 vault_id, (uint8,address,address,uint256)[] memory actions) external;
 
     function registry() external view returns (address);
+
+    function oracle() external view returns (address);
+
+    function factory() external view returns (address);
+
+    function engine() external view returns (address);
 
     function isOperator(address owner, address operator) external view returns (bool);
 
@@ -29,9 +31,7 @@ interface ICollateralEscrow {
 
     function getVault(address owner, uint256 vault_id) external view returns (uint8, address, uint256, address, uint256, address, uint256, uint64, uint64);
 
-    function getVaultHealth(address owner, uint256 vault_id) external view returns (uint256, uint256, uint256);
-
-    error AlreadyInitialized();
+    error InvalidInitialization(uint64, uint64);
 
     error Unauthorized(address);
 
@@ -69,21 +69,13 @@ interface ICollateralEscrow {
 
     error SeriesExpired(address, uint256);
 
-    error SeriesNotExpired(address, uint256);
-
-    error ExpiryPriceNotFinal(address, uint256);
-
-    error VaultNotLiquidatable(uint256, uint256);
-
-    error PriceNotNewer(uint256, uint256);
+    error UnknownSeries(address);
 
     error FeeOnTransferRefused(address, uint256, uint256);
 
-    error UnknownSeries(address);
-
     error TokenCallFailed(address);
 
-    error MarginMath(uint8);
-
     error ExternalCallReverted(address, bytes);
+
+    error MarginMath(uint8);
 }

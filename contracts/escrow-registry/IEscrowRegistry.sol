@@ -37,7 +37,7 @@ interface IEscrowRegistry {
 
     function riskParameters(address underlying) external view returns (uint256, uint256[16] memory, uint64, uint256);
 
-    error AlreadyInitialized();
+    error InvalidInitialization(uint64, uint64);
 
     error Unauthorized(address);
 

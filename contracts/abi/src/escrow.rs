@@ -1,5 +1,12 @@
-//! The collateral escrow (`ICollateralEscrow`): vaults, margin, settlement and liquidation, and
-//! its parameter registry (`IEscrowRegistry`), split off to keep the escrow under 24 KiB.
+//! The collateral escrow (`ICollateralEscrow`), its margin engine (`IMarginEngine`) and its
+//! parameter registry (`IEscrowRegistry`): three contracts, to fit the 24 KiB limit.
+//!
+//! The escrow holds every unit of collateral, keeps the vaults and runs owner batches (`operate`).
+//! The margin engine does the math: the escrow asks it (`checkVault`, a static call) whether a
+//! batch leaves a vault safe, and it computes redemptions, vault settlements and liquidations
+//! with the same rules and applies them through the escrow's `applyOutcome`, which only it may
+//! call. Both declare the errors they share with identical signatures, so a selector means the
+//! same in either.
 //!
 //! Vaults are numbered per owner from 1. A vault holds one collateral asset, at most one short
 //! series and at most one long series (same terms and expiry, for spreads). Collateral amounts
@@ -20,11 +27,12 @@ sol! {
         uint256 amount;
     }
 
-    /// Vaults, margin, settlement and auction liquidation. Holds every unit of collateral;
-    /// reads its governed parameters (and pause flags) from an `IEscrowRegistry`.
+    /// Custody: vaults and every token movement. Reads its governed parameters (and pause
+    /// flags) from an `IEscrowRegistry`; margin, settlement and liquidation are computed by the
+    /// registered `IMarginEngine`, and applied here.
     #[derive(Debug, PartialEq, Eq)]
     interface ICollateralEscrow {
-        event Initialized(address indexed registry, address indexed oracle, address indexed factory);
+        event EscrowInitialized(address indexed registry, address indexed oracle, address indexed factory, address engine);
         event OperatorSet(address indexed owner, address indexed operator, bool approved);
         event VaultOpened(address indexed owner, uint256 indexed vaultId, uint8 vaultType);
         event CollateralDeposited(address indexed owner, uint256 indexed vaultId, address indexed asset, address from, uint256 amount);
@@ -33,13 +41,8 @@ sol! {
         event ShortBurned(address indexed owner, uint256 indexed vaultId, address indexed option, address from, uint256 amount);
         event LongDeposited(address indexed owner, uint256 indexed vaultId, address indexed option, address from, uint256 amount);
         event LongWithdrawn(address indexed owner, uint256 indexed vaultId, address indexed option, address to, uint256 amount);
-        event Redeemed(address indexed option, address indexed holder, address to, uint256 amount, uint256 payout);
-        event VaultSettled(address indexed owner, uint256 indexed vaultId, address to, uint256 payout, uint256 shortLiability, uint256 longPayout);
-        /// A naked vault was found under-collateralised at a price newer than its last change.
-        event AuctionStarted(address indexed owner, uint256 indexed vaultId, uint256 requirement, uint256 collateral, uint256 spot, uint256 startedAt);
-        event VaultLiquidated(address indexed owner, uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid, uint256 pricePerOption);
 
-        error AlreadyInitialized();
+        error InvalidInitialization(uint64 current, uint64 requested);
         error Unauthorized(address caller);
         error ZeroAddress();
         error ZeroAmount();
@@ -69,14 +72,19 @@ sol! {
         error ExternalCallReverted(address target, bytes reason);
         error MarginMath(uint8 code);
 
-        function initialize(address registry, address oracle, address factory) external;
+        function initialize(address registry, address oracle, address factory, address engine) external;
         function setOperator(address operator, bool approved) external;
         function operate(address owner, uint256 vaultId, Action[] memory actions) external;
-        function redeem(address option, uint256 amount, address to) external returns (uint256 payout);
-        function settleVault(address owner, uint256 vaultId, address to) external returns (uint256 payout);
-        function liquidate(address owner, uint256 vaultId, uint256 amount, address to) external returns (uint256 collateralPaid);
+
+        /// Margin engine only: applies the outcome of a redemption, settlement or
+        /// liquidation, written as `APPLY_*` actions, to vault `vaultId` of `owner` (none if 0)
+        /// and moves the tokens. Same argument types as `operate`: one decoder serves both.
+        function applyOutcome(address owner, uint256 vaultId, Action[] memory actions) external;
 
         function registry() external view returns (address);
+        function oracle() external view returns (address);
+        function factory() external view returns (address);
+        function engine() external view returns (address);
         function isOperator(address owner, address operator) external view returns (bool);
         function vaultCount(address owner) external view returns (uint256);
         function nakedExposure(address asset) external view returns (uint256);
@@ -94,6 +102,60 @@ sol! {
                 uint64 lastChange,
                 uint64 auctionStart
             );
+    }
+
+    /// The escrow's math: margin checks, and redemption, settlement and the Dutch auction,
+    /// applied through the escrow (which moves the tokens).
+    /// Redemption and settlement never stop: neither pause flag nor the oracle's circuit breaker
+    /// applies to them.
+    #[derive(Debug, PartialEq, Eq)]
+    interface IMarginEngine {
+        event MarginEngineInitialized(address indexed escrow, address indexed expiryOracle);
+        event Redeemed(address indexed option, address indexed holder, address to, uint256 amount, uint256 payout);
+        event VaultSettled(address indexed owner, uint256 indexed vaultId, address to, uint256 payout, uint256 shortLiability, uint256 longPayout);
+        /// A naked vault was found under-collateralised at a price newer than its last change.
+        event AuctionStarted(address indexed owner, uint256 indexed vaultId, uint256 requirement, uint256 collateral, uint256 spot, uint256 startedAt);
+        event VaultLiquidated(address indexed owner, uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid, uint256 pricePerOption);
+
+        error InvalidInitialization(uint64 current, uint64 requested);
+        error Unauthorized(address caller);
+        error ZeroAddress();
+        error ZeroAmount();
+        error SystemPaused(bool partiallyPaused, bool fullyPaused);
+        error CollateralNotAllowed(address asset);
+        error LongNotMarginable(address shortOption, address longOption);
+        error InsufficientCollateral(uint256 required, uint256 available);
+        error InsufficientVaultBalance(address asset, uint256 requested, uint256 available);
+        error NakedCapExceeded(address asset, uint256 exposure, uint256 cap);
+        error BelowDustFloor(uint256 collateral, uint256 dustFloor);
+        error SeriesExpired(address option, uint256 expiry);
+        error SeriesNotExpired(address option, uint256 expiry);
+        error ExpiryPriceNotFinal(address asset, uint256 expiry);
+        error VaultNotLiquidatable(uint256 requirement, uint256 collateral);
+        error PriceNotNewer(uint256 priceUpdatedAt, uint256 lastChange);
+        error UnknownSeries(address option);
+        /// Raised by the escrow while it applies an outcome (passed through as it is).
+        error Reentrancy();
+        error TokenCallFailed(address token);
+        error ExternalCallReverted(address target, bytes reason);
+        error MarginMath(uint8 code);
+
+        /// `expiryOracle` answers `getExpiryPrice` (it may be the price oracle itself).
+        function initialize(address escrow, address expiryOracle) external;
+        function redeem(address option, uint256 amount, address to) external returns (uint256 payout);
+        function settleVault(address owner, uint256 vaultId, address to) external returns (uint256 payout);
+        function liquidate(address owner, uint256 vaultId, uint256 amount, address to) external returns (uint256 collateralPaid);
+
+        /// The escrow's end-of-batch check of a vault as it would be stored: reverts with
+        /// `InsufficientCollateral` or `BelowDustFloor` (or why no requirement can be computed),
+        /// else returns the requirement. `vault` is the words `(naked, collateralAsset,
+        /// collateral, shortOption, shortAmount, longOption, longAmount, mintPrice)`, see
+        /// [`check_vault_words`]; `mintPrice` prices new exposure with `getMintPrice`. One
+        /// static array instead of eight arguments keeps the engine's decoder small.
+        function checkVault(uint256[8] memory vault) external view returns (uint256 requirement);
+
+        function escrow() external view returns (address);
+        function expiryOracle() external view returns (address);
         /// Requirement now, and the collateral above it (`excess`) or missing (`shortfall`).
         function getVaultHealth(address owner, uint256 vaultId)
             external
@@ -105,7 +167,7 @@ sol! {
     /// governance contract; the guardian may only raise the pause flags.
     #[derive(Debug, PartialEq, Eq)]
     interface IEscrowRegistry {
-        event Initialized(address indexed admin, address indexed guardian);
+        event RegistryInitialized(address indexed admin, address indexed guardian);
         event AdminChanged(address indexed previousAdmin, address indexed newAdmin);
         event GuardianChanged(address indexed previousGuardian, address indexed newGuardian);
         event PauseChanged(bool partiallyPaused, bool fullyPaused);
@@ -113,7 +175,7 @@ sol! {
         event RiskParametersSet(address indexed underlying, uint256 shock, uint64[] maxTimes, uint256[] upperBounds);
         event AuctionParametersSet(uint64 duration, uint256 discount);
 
-        error AlreadyInitialized();
+        error InvalidInitialization(uint64 current, uint64 requested);
         error Unauthorized(address caller);
         error ZeroAddress();
         error ParameterOutOfBounds(uint256 value, uint256 min, uint256 max);
@@ -177,6 +239,19 @@ pub const ACTION_DEPOSIT_LONG: u8 = 5;
 /// Sends `amount` of the vault's long option `asset` to `account`.
 pub const ACTION_WITHDRAW_LONG: u8 = 6;
 
+/// `applyOutcome`: repays `amount` of the vault's short (`asset`) with `account`'s options.
+pub const APPLY_REPAY: u8 = 16;
+/// `applyOutcome`: sends `amount` of the vault's collateral (`asset`) to `account`.
+pub const APPLY_SEIZE: u8 = 17;
+/// `applyOutcome`: records `amount` as the start of the vault's auction (if debt is left).
+pub const APPLY_AUCTION: u8 = 18;
+/// `applyOutcome`: empties the expired vault and burns its long options held by the escrow.
+pub const APPLY_CLOSE: u8 = 19;
+/// `applyOutcome`: burns `amount` of option `asset` from `account` (redemption).
+pub const APPLY_BURN: u8 = 20;
+/// `applyOutcome`: sends `amount` of collateral `asset` to `account` from the pool.
+pub const APPLY_PAY: u8 = 21;
+
 /// Bounds of the governed parameters (all fractions `1e18`-scaled).
 pub const MIN_SHOCK: u128 = 500_000_000_000_000_000;
 pub const MAX_SHOCK: u128 = 1_000_000_000_000_000_000;
@@ -192,6 +267,32 @@ pub const DEFAULT_AUCTION_DURATION: u64 = 3_600;
 pub const DEFAULT_AUCTION_DISCOUNT: u128 = 50_000_000_000_000_000;
 /// Largest dust floor, in whole collateral tokens.
 pub const MAX_DUST_TOKENS: u64 = 1_000_000;
+
+/// `IMarginEngine.checkVault`'s argument: a vault as words, and whether to price with
+/// `getMintPrice`.
+#[allow(clippy::too_many_arguments)]
+pub fn check_vault_words(
+    naked: bool,
+    collateral_asset: alloy_primitives::Address,
+    collateral: U256,
+    short_option: alloy_primitives::Address,
+    short_amount: U256,
+    long_option: alloy_primitives::Address,
+    long_amount: U256,
+    mint_price: bool,
+) -> [U256; 8] {
+    let address = |a: alloy_primitives::Address| U256::from_be_slice(a.as_slice());
+    [
+        U256::from(u8::from(naked)),
+        address(collateral_asset),
+        collateral,
+        address(short_option),
+        short_amount,
+        address(long_option),
+        long_amount,
+        U256::from(u8::from(mint_price)),
+    ]
+}
 
 /// Packs a time bucket as `IEscrowRegistry.riskParameters` returns it.
 pub fn pack_bucket(max_time: u64, upper_bound: U256) -> U256 {

@@ -51,6 +51,10 @@ pub const CONTRACTS: &[(&str, &[&[&str]])] = &[
         &[governance::IGovernance::IGovernanceCalls::SIGNATURES],
     ),
     (
+        "margin-engine",
+        &[escrow::IMarginEngine::IMarginEngineCalls::SIGNATURES],
+    ),
+    (
         "mock-aggregator",
         &[oracle::IMockAggregator::IMockAggregatorCalls::SIGNATURES],
     ),

@@ -17,6 +17,8 @@ pub fn describe(data: &[u8]) -> String {
     }
     decode_as!(
         crate::escrow::ICollateralEscrow::ICollateralEscrowErrors,
+        crate::escrow::IMarginEngine::IMarginEngineErrors,
+        crate::escrow::IEscrowRegistry::IEscrowRegistryErrors,
         crate::oracle::IOracleAdapter::IOracleAdapterErrors,
         crate::oracle::IExpiryOracle::IExpiryOracleErrors,
         crate::option_factory::IOptionFactory::IOptionFactoryErrors,

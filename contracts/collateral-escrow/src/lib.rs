@@ -1,148 +1,105 @@
-//! `CollateralEscrow`: the clearinghouse. It holds every unit of collateral, decides what each
-//! writer must post ([`margin`]), mints and burns option tokens, pays holders at expiry and sells
-//! unsafe naked vaults in a Dutch auction.
+//! `CollateralEscrow`: custody. It holds every unit of collateral, decides what each writer must
+//! post (`margin`, through the shared `escrow_rules`), mints and burns option tokens and performs
+//! every token movement of the protocol.
 //!
-//! The rules live in [`rules`], free of storage and calls; this file loads a vault, runs the
-//! rules through an [`Env`] backed by storage and static calls, stores the result and only then
-//! moves tokens. Collateral is credited only if the escrow's balance grew by the full amount
-//! (fee-on-transfer tokens are refused). Governed parameters and the pause flags live in the
-//! `EscrowRegistry` (split off to stay under 24 KiB). Events are written word by word and call
-//! results decoded by hand, for size; the unit tests decode both with the `abi` types.
-//! Interface, events and errors: `abi::escrow`.
+//! Split in three to fit the 24 KiB code limit: governed parameters and the pause flags live in
+//! the `EscrowRegistry`; redemption, vault settlement and liquidation are computed by the
+//! `EscrowSettlement` contract with the same rules and applied here through the `apply*` entry
+//! points, which only that registered contract may call. Custody stays in one account.
+//!
+//! `operate` loads a vault, runs the rules over a [`Chain`] (storage and static calls), stores the
+//! result and only then moves tokens. Collateral is credited only if the escrow's balance grew by
+//! the full amount (fee-on-transfer tokens are refused). Events, errors and call data are written
+//! word by word (`abi::words`), for size; the unit tests decode them with the `abi` types.
+//! Interface, events and errors: `abi::escrow::ICollateralEscrow`.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 extern crate alloc;
 
-pub mod rules;
-
-use crate::rules::{CollateralConfig, Effect, Env, Series, Vault};
 use abi::erc20::IERC20;
+use abi::escrow::IMarginEngine;
 use abi::escrow::{
-    unpack_bucket, ICollateralEscrow as I, IEscrowRegistry, ACTION_OPEN, VAULT_FULL, VAULT_NAKED,
+    ICollateralEscrow as I, ACTION_MINT_SHORT, ACTION_OPEN, APPLY_AUCTION, APPLY_BURN, APPLY_CLOSE,
+    APPLY_PAY, APPLY_REPAY, APPLY_SEIZE, VAULT_FULL, VAULT_NAKED,
 };
-use abi::option_factory::IOptionFactory;
 use abi::option_token::IOptionToken;
-use abi::oracle::IOracleAdapter;
+use abi::proxy::IInitializable::InvalidInitialization;
+use abi::words::{self, Word};
 use alloc::vec::Vec;
 use alloy_primitives::{aliases::U64, Address, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
-use margin::AuctionParams;
+use escrow_rules::chain::{view, Chain, Sources};
+use escrow_rules::rules::{self, Effect, Vault};
+use escrow_rules::{reverted, EscrowError};
 use stylus_sdk::{
     call::{call, static_call},
     prelude::*,
     storage::{StorageAddress, StorageBool, StorageMap, StorageU256, StorageU64},
 };
+use upgradeable_proxy::initializable;
 
-/// A rejection of the escrow: one custom error of `ICollateralEscrow`, ABI-encoded where it is
-/// raised. Encoding by hand (selector and static words) instead of a derived enum keeps tens of
-/// kilobytes of generic encoders out of the contract; a unit test checks every error against
-/// its `abi` encoding.
+/// A rejection of the escrow: one custom error of `ICollateralEscrow`, already ABI-encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EscrowError(Vec<u8>);
+pub struct EscrowRevert(Vec<u8>);
 
-impl From<EscrowError> for Vec<u8> {
-    fn from(e: EscrowError) -> Vec<u8> {
+impl From<EscrowError> for EscrowRevert {
+    fn from(e: EscrowError) -> Self {
+        EscrowRevert(e.0)
+    }
+}
+
+impl From<InvalidInitialization> for EscrowRevert {
+    fn from(e: InvalidInitialization) -> Self {
+        EscrowRevert(words::error(
+            InvalidInitialization::SELECTOR,
+            &[e.current.word(), e.requested.word()],
+        ))
+    }
+}
+
+impl From<EscrowRevert> for Vec<u8> {
+    fn from(e: EscrowRevert) -> Vec<u8> {
         e.0
     }
 }
 
-impl EscrowError {
-    fn encode(selector: [u8; 4], words: &[U256]) -> Self {
-        let mut out = Vec::with_capacity(4 + 32 * words.len());
-        out.extend_from_slice(&selector);
-        for w in words {
-            out.extend_from_slice(&w.to_be_bytes::<32>());
-        }
-        EscrowError(out)
-    }
+escrow_rules::export_errors!(
+    EscrowRevert,
+    [
+        I::InvalidInitialization,
+        I::Unauthorized,
+        I::ZeroAddress,
+        I::ZeroAmount,
+        I::Reentrancy,
+        I::SystemPaused,
+        I::InvalidAction,
+        I::InvalidVaultId,
+        I::InvalidVaultType,
+        I::CollateralNotAllowed,
+        I::CollateralMismatch,
+        I::SeriesMismatch,
+        I::LongNotMarginable,
+        I::NakedVaultHoldsLong,
+        I::InsufficientCollateral,
+        I::InsufficientVaultBalance,
+        I::NakedCapExceeded,
+        I::BelowDustFloor,
+        I::SeriesExpired,
+        I::UnknownSeries,
+        I::FeeOnTransferRefused,
+        I::TokenCallFailed,
+        I::ExternalCallReverted,
+        I::MarginMath,
+    ]
+);
+
+type EscrowResult<T> = Result<T, EscrowRevert>;
+
+fn fail<E>(e: E) -> EscrowRevert
+where
+    EscrowError: From<E>,
+{
+    EscrowRevert::from(EscrowError::from(e))
 }
-
-/// One static ABI word.
-trait Word {
-    fn word(&self) -> U256;
-}
-
-impl Word for U256 {
-    fn word(&self) -> U256 {
-        *self
-    }
-}
-
-impl Word for Address {
-    fn word(&self) -> U256 {
-        U256::from_be_slice(self.as_slice())
-    }
-}
-
-impl Word for bool {
-    fn word(&self) -> U256 {
-        U256::from(u8::from(*self))
-    }
-}
-
-impl Word for u8 {
-    fn word(&self) -> U256 {
-        U256::from(*self)
-    }
-}
-
-macro_rules! static_errors {
-    ($($name:ident { $($field:ident),* })*) => {
-        $(
-            impl From<I::$name> for EscrowError {
-                #[allow(unused_variables)]
-                fn from(e: I::$name) -> Self {
-                    EscrowError::encode(<I::$name as SolError>::SELECTOR, &[$(e.$field.word()),*])
-                }
-            }
-        )*
-
-        /// Lists every error in the exported interface, as a derived error enum would.
-        #[cfg(feature = "export-abi")]
-        impl stylus_sdk::abi::export::internal::InnerTypes for EscrowError {
-            fn inner_types() -> Vec<stylus_sdk::abi::export::internal::InnerType> {
-                use alloc::format;
-                use stylus_sdk::abi::export::internal::InnerType;
-                let error = |signature: &str, id| InnerType { name: format!("error {};", signature.replace(',', ", ")), id };
-                alloc::vec![
-                    $(error(<I::$name as SolError>::SIGNATURE, core::any::TypeId::of::<I::$name>()),)*
-                    error(<I::ExternalCallReverted as SolError>::SIGNATURE, core::any::TypeId::of::<I::ExternalCallReverted>()),
-                ]
-            }
-        }
-    };
-}
-
-static_errors! {
-    AlreadyInitialized {}
-    Unauthorized { caller }
-    ZeroAddress {}
-    ZeroAmount {}
-    Reentrancy {}
-    SystemPaused { partiallyPaused, fullyPaused }
-    InvalidAction { index, kind }
-    InvalidVaultId { owner, vaultId, vaultCount }
-    InvalidVaultType { vaultType }
-    CollateralNotAllowed { asset }
-    CollateralMismatch { expected, given }
-    SeriesMismatch { expected, given }
-    LongNotMarginable { shortOption, longOption }
-    NakedVaultHoldsLong { option }
-    InsufficientCollateral { required, available }
-    InsufficientVaultBalance { asset, requested, available }
-    NakedCapExceeded { asset, exposure, cap }
-    BelowDustFloor { collateral, dustFloor }
-    SeriesExpired { option, expiry }
-    SeriesNotExpired { option, expiry }
-    ExpiryPriceNotFinal { asset, expiry }
-    VaultNotLiquidatable { requirement, collateral }
-    PriceNotNewer { priceUpdatedAt, lastChange }
-    FeeOnTransferRefused { asset, expected, received }
-    UnknownSeries { option }
-    TokenCallFailed { token }
-    MarginMath { code }
-}
-
-type EscrowResult<T> = Result<T, EscrowError>;
 
 /// One vault in six slots; the first two pack the fields an owner action rewrites together.
 #[storage]
@@ -158,234 +115,21 @@ pub struct StoredVault {
     long_amount: StorageU256,
 }
 
-/// Storage of the escrow (behind an ERC-1967 proxy: fields may only be appended). The first
-/// slot packs the registry with the flags, so the reentrancy lock toggles a warm non-zero slot.
+/// Storage of the escrow (behind an ERC-1967 proxy: fields may only be appended; the
+/// initialised version lives in the `initializable` guard's own slot). The first slot packs the
+/// registry with the lock, so the reentrancy lock toggles a warm non-zero slot.
 #[storage]
 #[entrypoint]
 pub struct CollateralEscrow {
     registry: StorageAddress,
-    initialized: StorageBool,
     locked: StorageBool,
     oracle: StorageAddress,
     factory: StorageAddress,
+    engine: StorageAddress,
     operators: StorageMap<Address, StorageMap<Address, StorageBool>>,
     vault_counts: StorageMap<Address, StorageU256>,
     vaults: StorageMap<Address, StorageMap<U256, StoredVault>>,
     naked_exposure: StorageMap<Address, StorageU256>,
-}
-
-/// Registry answer for one underlying: naked-margin and auction parameters.
-#[derive(Clone)]
-struct Risk {
-    underlying: Address,
-    shock: U256,
-    buckets: Vec<(u64, U256)>,
-    auction: AuctionParams,
-}
-
-/// Registry answer for one collateral asset: pause flags and its configuration.
-#[derive(Clone, Copy)]
-struct Params {
-    asset: Address,
-    partially_paused: bool,
-    fully_paused: bool,
-    config: CollateralConfig,
-}
-
-/// The escrow seen by [`rules`]: storage reads and static calls, with a per-call cache of series
-/// and registry answers, and exposure changes the contract writes back after the rules ran.
-struct Ctx<'a> {
-    c: &'a CollateralEscrow,
-    series: Vec<(Address, Series)>,
-    params: Vec<Params>,
-    risk: Option<Risk>,
-    exposures: Vec<(Address, U256)>,
-}
-
-impl<'a> Ctx<'a> {
-    fn new(c: &'a CollateralEscrow) -> Self {
-        Self {
-            c,
-            series: Vec::new(),
-            params: Vec::new(),
-            risk: None,
-            exposures: Vec::new(),
-        }
-    }
-
-    fn params(&mut self, asset: Address) -> EscrowResult<Params> {
-        if let Some(p) = self.params.iter().find(|p| p.asset == asset) {
-            return Ok(*p);
-        }
-        let registry = self.c.registry.get();
-        let w = view(
-            self.c,
-            registry,
-            IEscrowRegistry::collateralParametersCall { asset },
-            5,
-        )?;
-        let p = Params {
-            asset,
-            partially_paused: !w[0].is_zero(),
-            fully_paused: !w[1].is_zero(),
-            config: CollateralConfig {
-                scale: w[2],
-                naked_cap: w[3],
-                naked_exposure: self.c.naked_exposure.get(asset),
-                dust: w[4],
-            },
-        };
-        self.params.push(p);
-        Ok(p)
-    }
-
-    /// A partial pause stops everything but redeeming and settling; a full pause everything.
-    fn not_paused(&mut self, asset: Address, stopped_by_partial: bool) -> EscrowResult<()> {
-        let p = self.params(asset)?;
-        if p.fully_paused || (p.partially_paused && stopped_by_partial) {
-            return Err(EscrowError::from(I::SystemPaused {
-                partiallyPaused: p.partially_paused,
-                fullyPaused: p.fully_paused,
-            }));
-        }
-        Ok(())
-    }
-
-    fn risk_params(&mut self, underlying: Address) -> EscrowResult<Risk> {
-        if let Some(r) = self.risk.as_ref().filter(|r| r.underlying == underlying) {
-            return Ok(r.clone());
-        }
-        let registry = self.c.registry.get();
-        let call_data = IEscrowRegistry::riskParametersCall { underlying };
-        let w = view(self.c, registry, call_data, 19)?;
-        let r = Risk {
-            underlying,
-            shock: w[0],
-            buckets: w[1..17].iter().map_while(|b| unpack_bucket(*b)).collect(),
-            auction: AuctionParams {
-                duration: w[17].saturating_to(),
-                discount: w[18],
-            },
-        };
-        self.risk = Some(r.clone());
-        Ok(r)
-    }
-}
-
-fn reverted(target: Address, reason: Vec<u8>) -> EscrowError {
-    let mut e = EscrowError::encode(
-        <I::ExternalCallReverted as SolError>::SELECTOR,
-        &[target.word(), U256::from(64), U256::from(reason.len())],
-    );
-    e.0.extend_from_slice(&reason);
-    e.0.resize(e.0.len() + (32 - reason.len() % 32) % 32, 0);
-    e
-}
-
-/// A static call whose answer is `n` static words (decoded by hand: every answer the escrow
-/// reads is a tuple of addresses, integers and booleans).
-fn view<C: SolCall>(
-    c: &CollateralEscrow,
-    target: Address,
-    call_data: C,
-    n: usize,
-) -> EscrowResult<Vec<U256>> {
-    let out = static_call(c.vm(), Call::new(), target, &call_data.abi_encode())
-        .map_err(|e| reverted(target, e.into()))?;
-    if out.len() < 32 * n {
-        return Err(reverted(target, out));
-    }
-    Ok(out
-        .chunks_exact(32)
-        .take(n)
-        .map(U256::from_be_slice)
-        .collect())
-}
-
-fn address_of(word: U256) -> Address {
-    Address::from_word(B256::from(word))
-}
-
-impl Env for Ctx<'_> {
-    fn now(&self) -> u64 {
-        self.c.vm().block_timestamp()
-    }
-
-    fn series(&mut self, option: Address) -> EscrowResult<Series> {
-        if let Some((_, s)) = self.series.iter().find(|(a, _)| *a == option) {
-            return Ok(*s);
-        }
-        let factory = self.c.factory.get();
-        if view(
-            self.c,
-            factory,
-            IOptionFactory::isSeriesCall { token: option },
-            1,
-        )?[0]
-            .is_zero()
-        {
-            return Err(EscrowError::from(I::UnknownSeries { option }));
-        }
-        let w = view(self.c, option, IOptionToken::seriesInfoCall {}, 6)?;
-        let s = Series {
-            underlying: address_of(w[0]),
-            strike_asset: address_of(w[1]),
-            collateral: address_of(w[2]),
-            is_put: !w[3].is_zero(),
-            strike: w[4],
-            expiry: w[5].saturating_to(),
-        };
-        self.series.push((option, s));
-        Ok(s)
-    }
-
-    fn spot(&mut self, underlying: Address) -> EscrowResult<(U256, u64)> {
-        let oracle = self.c.oracle.get();
-        let w = view(
-            self.c,
-            oracle,
-            IOracleAdapter::getPriceCall { asset: underlying },
-            2,
-        )?;
-        Ok((w[0], w[1].saturating_to()))
-    }
-
-    fn expiry_price(&mut self, underlying: Address, expiry: u64) -> EscrowResult<U256> {
-        let oracle = self.c.oracle.get();
-        let call_data = IOracleAdapter::getExpiryPriceCall {
-            asset: underlying,
-            expiry: U256::from(expiry),
-        };
-        let w = view(self.c, oracle, call_data, 2)?;
-        if w[1].is_zero() {
-            return Err(EscrowError::from(I::ExpiryPriceNotFinal {
-                asset: underlying,
-                expiry: U256::from(expiry),
-            }));
-        }
-        Ok(w[0])
-    }
-
-    fn collateral_config(&mut self, asset: Address) -> EscrowResult<CollateralConfig> {
-        let mut config = self.params(asset)?.config;
-        if let Some((_, e)) = self.exposures.iter().rev().find(|(a, _)| *a == asset) {
-            config.naked_exposure = *e;
-        }
-        Ok(config)
-    }
-
-    fn set_naked_exposure(&mut self, asset: Address, exposure: U256) {
-        self.exposures.push((asset, exposure));
-    }
-
-    fn risk(&mut self, underlying: Address) -> EscrowResult<(U256, Vec<(u64, U256)>)> {
-        let r = self.risk_params(underlying)?;
-        Ok((r.shock, r.buckets))
-    }
-
-    fn auction(&mut self, underlying: Address) -> EscrowResult<AuctionParams> {
-        Ok(self.risk_params(underlying)?.auction)
-    }
 }
 
 /// `true` if `ret` is empty (tokens that return nothing) or an ABI-encoded `true`.
@@ -395,27 +139,32 @@ fn returned_true(ret: &[u8]) -> bool {
 
 #[public]
 impl CollateralEscrow {
+    /// Locks the implementation's own account: only proxies can be initialised.
+    #[constructor]
+    pub fn constructor(&mut self) {
+        initializable::disable_initializers(self.vm());
+    }
+
     pub fn initialize(
         &mut self,
         registry: Address,
         oracle: Address,
         factory: Address,
+        engine: Address,
     ) -> EscrowResult<()> {
-        if self.initialized.get() {
-            return Err(EscrowError::from(I::AlreadyInitialized {}));
+        if registry.is_zero() || oracle.is_zero() || factory.is_zero() || engine.is_zero() {
+            return Err(fail(I::ZeroAddress {}));
         }
-        if registry.is_zero() || oracle.is_zero() || factory.is_zero() {
-            return Err(EscrowError::from(I::ZeroAddress {}));
-        }
-        self.initialized.set(true);
+        initializable::initializer(self.vm(), 1)?;
         self.registry.set(registry);
         self.oracle.set(oracle);
         self.factory.set(factory);
+        self.engine.set(engine);
         emit(
             self,
-            I::Initialized::SIGNATURE_HASH,
-            &[word(registry), word(oracle), word(factory)],
-            &[],
+            I::EscrowInitialized::SIGNATURE_HASH,
+            &[registry.word(), oracle.word(), factory.word()],
+            &[engine.word()],
         );
         Ok(())
     }
@@ -426,8 +175,8 @@ impl CollateralEscrow {
         emit(
             self,
             I::OperatorSet::SIGNATURE_HASH,
-            &[word(owner), word(operator)],
-            &[flag(approved)],
+            &[owner.word(), operator.word()],
+            &[approved.word()],
         );
         Ok(())
     }
@@ -446,7 +195,7 @@ impl CollateralEscrow {
         let opens = actions.first().is_some_and(|a| a.0 == ACTION_OPEN);
         let expected = if opens { count + U256::from(1) } else { count };
         if vault_id.is_zero() || vault_id > expected || (opens && vault_id != expected) {
-            return Err(EscrowError::from(I::InvalidVaultId {
+            return Err(fail(I::InvalidVaultId {
                 owner,
                 vaultId: vault_id,
                 vaultCount: count,
@@ -455,7 +204,7 @@ impl CollateralEscrow {
         let mut vault = if opens {
             let vault_type = actions[0].3;
             if vault_type > U256::from(VAULT_NAKED) {
-                return Err(EscrowError::from(I::InvalidVaultType {
+                return Err(fail(I::InvalidVaultType {
                     vaultType: vault_type,
                 }));
             }
@@ -466,22 +215,26 @@ impl CollateralEscrow {
         } else {
             self.load_vault(owner, vault_id)
         };
-        let mut ctx = Ctx::new(self);
-        ctx.not_paused(vault.collateral_asset, true)?;
+        let exposure = |asset| self.naked_exposure.get(asset);
+        let mut env = Chain::new(self.vm(), self.sources(), &exposure);
+        env.not_paused(vault.collateral_asset, true)?;
         let mut effects = Vec::with_capacity(actions.len());
         // Adding collateral or burning shorts only makes a vault safer: such batches need no
         // price, so owners can top up while the oracle refuses to quote.
         let mut needs_check = false;
         for (i, &action) in actions.iter().enumerate().skip(usize::from(opens)) {
-            let effect = rules::apply(&mut ctx, &mut vault, i, action, caller)?;
+            let effect = rules::apply(&mut env, &mut vault, i, action, caller)?;
             needs_check |= !matches!(effect, Effect::Pull(a, ..) if a == vault.collateral_asset)
                 && !matches!(effect, Effect::Burn(..));
             effects.push(effect);
         }
+        let exposures = env.exposures;
         if needs_check {
-            rules::check(&mut ctx, &vault)?;
+            // New exposure is priced with the oracle's circuit breaker: while it trips, new
+            // mints stop and everything else carries on.
+            let mint_price = actions.iter().any(|a| a.0 == ACTION_MINT_SHORT);
+            self.check_vault(&vault, mint_price)?;
         }
-        let exposures = ctx.exposures;
         vault.last_change = self.vm().block_timestamp();
         vault.auction_start = 0;
         if opens {
@@ -490,8 +243,8 @@ impl CollateralEscrow {
             emit(
                 self,
                 I::VaultOpened::SIGNATURE_HASH,
-                &[word(owner), num(vault_id)],
-                &[num(U256::from(vault_type))],
+                &[owner.word(), vault_id.word()],
+                &[vault_type.word()],
             );
         }
         self.store_vault(owner, vault_id, &vault);
@@ -501,128 +254,99 @@ impl CollateralEscrow {
             emit(
                 self,
                 sig,
-                &[word(owner), num(vault_id), word(asset)],
-                &[word(counterparty), num(amount)],
+                &[owner.word(), vault_id.word(), asset.word()],
+                &[counterparty.word(), amount.word()],
             );
         }
-        self.enter()?;
-        for effect in effects {
-            self.perform(effect)?;
-        }
-        self.leave();
-        Ok(())
+        self.perform_all(&effects)
     }
 
-    /// Burns `amount` of the caller's expired `option` and pays its cash value to `to`.
-    pub fn redeem(&mut self, option: Address, amount: U256, to: Address) -> EscrowResult<U256> {
-        let holder = self.vm().msg_sender();
-        let mut ctx = Ctx::new(self);
-        let (series, payout) = rules::redeem(&mut ctx, option, amount)?;
-        ctx.not_paused(series.collateral, false)?;
-        emit(
-            self,
-            I::Redeemed::SIGNATURE_HASH,
-            &[word(option), word(holder)],
-            &[word(to), num(amount), num(payout)],
-        );
-        self.enter()?;
-        self.perform(Effect::Burn(option, holder, amount))?;
-        if !payout.is_zero() {
-            self.perform(Effect::Push(series.collateral, to, payout))?;
-        }
-        self.leave();
-        Ok(payout)
-    }
-
-    /// Settles an expired vault and sends what is left to `to`.
-    pub fn settle_vault(
+    /// Applies what the settlement contract computed. The escrow still refuses to take more
+    /// from a vault than it holds (`InsufficientVaultBalance`).
+    pub fn apply_outcome(
         &mut self,
         owner: Address,
         vault_id: U256,
-        to: Address,
-    ) -> EscrowResult<U256> {
+        actions: Vec<(u8, Address, Address, U256)>,
+    ) -> EscrowResult<()> {
         let caller = self.vm().msg_sender();
-        self.only_owner_or_operator(owner, caller)?;
-        let mut vault = self.load_vault(owner, vault_id);
-        let (long, long_amount, asset) = (vault.long, vault.long_amount, vault.collateral_asset);
-        let mut ctx = Ctx::new(self);
-        ctx.not_paused(asset, false)?;
-        let s = rules::settle(&mut ctx, &mut vault)?;
-        let exposures = ctx.exposures;
-        vault.last_change = self.vm().block_timestamp();
-        self.store_vault(owner, vault_id, &vault);
-        self.write_exposures(exposures);
-        emit(
-            self,
-            I::VaultSettled::SIGNATURE_HASH,
-            &[word(owner), num(vault_id)],
-            &[
-                word(to),
-                num(s.payout),
-                num(s.liability),
-                num(s.long_payout),
-            ],
-        );
-        self.enter()?;
-        if !long_amount.is_zero() {
-            let me = self.vm().contract_address();
-            self.perform(Effect::Burn(long, me, long_amount))?;
+        if caller != self.engine.get() {
+            return Err(fail(I::Unauthorized { caller }));
         }
-        if !s.payout.is_zero() {
-            self.perform(Effect::Push(asset, to, s.payout))?;
+        let bound = !vault_id.is_zero();
+        let mut v = self.load_vault(owner, vault_id);
+        let mut exposure_cut = U256::ZERO;
+        let mut effects = Vec::with_capacity(actions.len());
+        for (i, &(kind, asset, account, amount)) in actions.iter().enumerate() {
+            let effect = match kind {
+                APPLY_BURN => Effect::Burn(asset, account, amount),
+                APPLY_PAY => Effect::Push(asset, account, amount),
+                APPLY_REPAY if bound && asset == v.short => {
+                    v.short_amount = take(v.short_amount, amount, asset)?;
+                    if v.short_amount.is_zero() {
+                        v.short = Address::ZERO;
+                        v.auction_start = 0;
+                    }
+                    Effect::Burn(asset, account, amount)
+                }
+                APPLY_SEIZE if bound && asset == v.collateral_asset => {
+                    v.collateral = take(v.collateral, amount, asset)?;
+                    exposure_cut += amount;
+                    Effect::Push(asset, account, amount)
+                }
+                APPLY_AUCTION if bound => {
+                    if !v.short.is_zero() {
+                        v.auction_start = amount.saturating_to();
+                    }
+                    continue;
+                }
+                APPLY_CLOSE if bound => {
+                    exposure_cut += v.collateral;
+                    let long = Effect::Burn(v.long, self.vm().contract_address(), v.long_amount);
+                    v = Vault {
+                        naked: v.naked,
+                        collateral_asset: v.collateral_asset,
+                        last_change: self.vm().block_timestamp(),
+                        ..Vault::default()
+                    };
+                    long
+                }
+                _ => {
+                    return Err(fail(I::InvalidAction {
+                        index: U256::from(i),
+                        kind,
+                    }))
+                }
+            };
+            effects.push(effect);
         }
-        self.leave();
-        Ok(s.payout)
-    }
-
-    /// Repays `amount` of an unsafe naked vault's debt with the caller's options and sends the
-    /// auction price's worth of its collateral to `to`.
-    pub fn liquidate(
-        &mut self,
-        owner: Address,
-        vault_id: U256,
-        amount: U256,
-        to: Address,
-    ) -> EscrowResult<U256> {
-        let liquidator = self.vm().msg_sender();
-        let mut vault = self.load_vault(owner, vault_id);
-        let (option, asset, collateral) = (vault.short, vault.collateral_asset, vault.collateral);
-        let mut ctx = Ctx::new(self);
-        ctx.not_paused(asset, true)?;
-        let l = rules::liquidate(&mut ctx, &mut vault, amount)?;
-        let exposures = ctx.exposures;
-        self.store_vault(owner, vault_id, &vault);
-        self.write_exposures(exposures);
-        if let Some((requirement, spot, started_at)) = l.started {
-            emit(
-                self,
-                I::AuctionStarted::SIGNATURE_HASH,
-                &[word(owner), num(vault_id)],
-                &[
-                    num(requirement),
-                    num(collateral),
-                    num(spot),
-                    num(U256::from(started_at)),
-                ],
-            );
+        if bound {
+            if v.naked {
+                let asset = v.collateral_asset;
+                let exposure = self.naked_exposure.get(asset);
+                self.naked_exposure
+                    .setter(asset)
+                    .set(exposure.saturating_sub(exposure_cut));
+            }
+            self.store_vault(owner, vault_id, &v);
         }
-        emit(
-            self,
-            I::VaultLiquidated::SIGNATURE_HASH,
-            &[word(owner), num(vault_id), word(liquidator)],
-            &[num(amount), num(l.paid), num(l.price)],
-        );
-        self.enter()?;
-        self.perform(Effect::Burn(option, liquidator, amount))?;
-        if !l.paid.is_zero() {
-            self.perform(Effect::Push(asset, to, l.paid))?;
-        }
-        self.leave();
-        Ok(l.paid)
+        self.perform_all(&effects)
     }
 
     pub fn registry(&self) -> Address {
         self.registry.get()
+    }
+
+    pub fn oracle(&self) -> Address {
+        self.oracle.get()
+    }
+
+    pub fn factory(&self) -> Address {
+        self.factory.get()
+    }
+
+    pub fn engine(&self) -> Address {
+        self.engine.get()
     }
 
     pub fn is_operator(&self, owner: Address, operator: Address) -> bool {
@@ -656,20 +380,6 @@ impl CollateralEscrow {
             v.auction_start,
         )
     }
-
-    pub fn get_vault_health(
-        &self,
-        owner: Address,
-        vault_id: U256,
-    ) -> EscrowResult<(U256, U256, U256)> {
-        let v = self.load_vault(owner, vault_id);
-        let (required, _) = rules::requirement(&mut Ctx::new(self), &v)?;
-        Ok((
-            required,
-            v.collateral.saturating_sub(required),
-            required.saturating_sub(v.collateral),
-        ))
-    }
 }
 
 /// Event signature and counterparty (`from` for pulls and burns, `to` otherwise) of an action.
@@ -685,16 +395,14 @@ fn action_event(kind: u8, account: Address, caller: Address) -> (B256, Address) 
     }
 }
 
-fn word(a: Address) -> B256 {
-    a.into_word()
-}
-
-fn num(x: U256) -> B256 {
-    B256::from(x)
-}
-
-fn flag(b: bool) -> B256 {
-    num(U256::from(u8::from(b)))
+fn take(have: U256, want: U256, asset: Address) -> EscrowResult<U256> {
+    have.checked_sub(want).ok_or_else(|| {
+        fail(I::InsufficientVaultBalance {
+            asset,
+            requested: want,
+            available: have,
+        })
+    })
 }
 
 /// Emits an event whose non-indexed fields are all static words.
@@ -702,30 +410,45 @@ fn emit(c: &CollateralEscrow, signature: B256, indexed: &[B256], data: &[B256]) 
     let mut topics = Vec::with_capacity(1 + indexed.len());
     topics.push(signature);
     topics.extend_from_slice(indexed);
-    let bytes: Vec<u8> = data.iter().flat_map(|w| w.0).collect();
     // At most four topics by construction: raw_log cannot fail.
-    let _ = c.vm().raw_log(&topics, &bytes);
+    let _ = c.vm().raw_log(&topics, &words::data(data));
 }
 
 impl CollateralEscrow {
+    fn sources(&self) -> Sources {
+        Sources {
+            registry: self.registry.get(),
+            oracle: self.oracle.get(),
+            // The escrow never reads expiry prices; the settlement contract does.
+            expiry_oracle: Address::ZERO,
+            factory: self.factory.get(),
+        }
+    }
+
     fn only_owner_or_operator(&self, owner: Address, caller: Address) -> EscrowResult<()> {
         if caller != owner && !self.operators.getter(owner).get(caller) {
-            return Err(EscrowError::from(I::Unauthorized { caller }));
+            return Err(fail(I::Unauthorized { caller }));
         }
         Ok(())
     }
 
-    /// Reentrancy guard around every token movement.
-    fn enter(&mut self) -> EscrowResult<()> {
-        if self.locked.get() {
-            return Err(EscrowError::from(I::Reentrancy {}));
-        }
-        self.locked.set(true);
+    /// The margin engine's verdict on `v`; its rejection is returned as it is (the engine
+    /// declares the same errors).
+    fn check_vault(&self, v: &Vault, mint_price: bool) -> EscrowResult<()> {
+        let args = [
+            v.naked.word(),
+            v.collateral_asset.word(),
+            v.collateral.word(),
+            v.short.word(),
+            v.short_amount.word(),
+            v.long.word(),
+            v.long_amount.word(),
+            mint_price.word(),
+        ];
+        let call_data = words::error(IMarginEngine::checkVaultCall::SELECTOR, &args);
+        static_call(self.vm(), Call::new(), self.engine.get(), &call_data)
+            .map_err(|e| EscrowRevert(e.into()))?;
         Ok(())
-    }
-
-    fn leave(&mut self) {
-        self.locked.set(false);
     }
 
     fn load_vault(&self, owner: Address, vault_id: U256) -> Vault {
@@ -739,8 +462,8 @@ impl CollateralEscrow {
             short_amount: s.short_amount.get(),
             long: s.long.get(),
             long_amount: s.long_amount.get(),
-            last_change: s.last_change.get().to::<u64>(),
-            auction_start: s.auction_start.get().to::<u64>(),
+            last_change: s.last_change.get().saturating_to(),
+            auction_start: s.auction_start.get().saturating_to(),
         }
     }
 
@@ -766,51 +489,87 @@ impl CollateralEscrow {
 
     fn balance_of_self(&self, token: Address) -> EscrowResult<U256> {
         let me = self.vm().contract_address();
-        Ok(view(self, token, IERC20::balanceOfCall { account: me }, 1)?[0])
+        let selector = IERC20::balanceOfCall::SELECTOR;
+        Ok(view(self.vm(), token, selector, &[me.word()], 1)?[0])
     }
 
-    fn mutate<C: SolCall>(&mut self, target: Address, call_data: C) -> EscrowResult<Vec<u8>> {
+    fn mutate(
+        &mut self,
+        target: Address,
+        selector: [u8; 4],
+        args: &[B256],
+    ) -> EscrowResult<Vec<u8>> {
         let ctx = Call::new_mutating(self);
-        call(self.vm(), ctx, target, &call_data.abi_encode())
-            .map_err(|e| reverted(target, e.into()))
+        call(self.vm(), ctx, target, &words::error(selector, args))
+            .map_err(|e| EscrowRevert::from(reverted(target, &Vec::<u8>::from(e))))
+    }
+
+    /// Performs `effects` under the reentrancy lock (every token movement goes through here);
+    /// zero amounts are skipped.
+    fn perform_all(&mut self, effects: &[Effect]) -> EscrowResult<()> {
+        if self.locked.get() {
+            return Err(fail(I::Reentrancy {}));
+        }
+        self.locked.set(true);
+        for &effect in effects {
+            self.perform(effect)?;
+        }
+        self.locked.set(false);
+        Ok(())
     }
 
     fn perform(&mut self, effect: Effect) -> EscrowResult<()> {
+        let (Effect::Pull(token, account, amount)
+        | Effect::Push(token, account, amount)
+        | Effect::Mint(token, account, amount)
+        | Effect::Burn(token, account, amount)) = effect;
+        if amount.is_zero() {
+            return Ok(());
+        }
         match effect {
-            Effect::Pull(token, from, amount) => {
+            Effect::Pull(..) => {
                 let before = self.balance_of_self(token)?;
-                let to = self.vm().contract_address();
+                let me = self.vm().contract_address();
                 let ret = self.mutate(
                     token,
-                    IERC20::transferFromCall {
-                        from,
-                        to,
-                        value: amount,
-                    },
+                    IERC20::transferFromCall::SELECTOR,
+                    &[account.word(), me.word(), amount.word()],
                 )?;
                 if !returned_true(&ret) {
-                    return Err(EscrowError::from(I::TokenCallFailed { token }));
+                    return Err(fail(I::TokenCallFailed { token }));
                 }
                 let received = self.balance_of_self(token)?.saturating_sub(before);
                 if received < amount {
-                    return Err(EscrowError::from(I::FeeOnTransferRefused {
+                    return Err(fail(I::FeeOnTransferRefused {
                         asset: token,
                         expected: amount,
                         received,
                     }));
                 }
             }
-            Effect::Push(token, to, amount) => {
-                let ret = self.mutate(token, IERC20::transferCall { to, value: amount })?;
+            Effect::Push(..) => {
+                let ret = self.mutate(
+                    token,
+                    IERC20::transferCall::SELECTOR,
+                    &[account.word(), amount.word()],
+                )?;
                 if !returned_true(&ret) {
-                    return Err(EscrowError::from(I::TokenCallFailed { token }));
+                    return Err(fail(I::TokenCallFailed { token }));
                 }
             }
-            Effect::Mint(option, to, amount) => {
-                self.mutate(option, IOptionToken::mintOptionsCall { to, amount })?;
+            Effect::Mint(..) => {
+                self.mutate(
+                    token,
+                    IOptionToken::mintOptionsCall::SELECTOR,
+                    &[account.word(), amount.word()],
+                )?;
             }
-            Effect::Burn(option, from, amount) => {
-                self.mutate(option, IOptionToken::burnOptionsCall { from, amount })?;
+            Effect::Burn(..) => {
+                self.mutate(
+                    token,
+                    IOptionToken::burnOptionsCall::SELECTOR,
+                    &[account.word(), amount.word()],
+                )?;
             }
         }
         Ok(())

@@ -1,9 +1,10 @@
-//! The contract's wiring under `TestVM`: storage, calls decoded by hand, events and errors
-//! written by hand (each checked against the `abi` encoding), authorization, pause flags and
-//! the token movements that mocks can answer. The rules themselves are tested in `rules`.
+//! The contract's wiring under `TestVM`: storage, calls decoded by hand, events written by hand
+//! (each checked against the `abi` encoding), authorization, pause flags, the margin engine's
+//! outcomes and the token movements that mocks can answer. The rules themselves (and the error
+//! encodings) are tested in `escrow-rules`; the whole path in `tests/tests/escrow_*.rs`.
 
 use super::*;
-use abi::escrow::ACTION_DEPOSIT_COLLATERAL;
+use abi::escrow::{IEscrowRegistry, ACTION_DEPOSIT_COLLATERAL};
 use alloy_primitives::address;
 use alloy_sol_types::SolValue;
 use stylus_sdk::testing::*;
@@ -12,14 +13,15 @@ const REGISTRY: Address = address!("0000000000000000000000000000000000000e01");
 const ORACLE: Address = address!("0000000000000000000000000000000000000e02");
 const FACTORY: Address = address!("0000000000000000000000000000000000000e03");
 const ESCROW: Address = address!("0000000000000000000000000000000000000e04");
+const ENGINE: Address = address!("0000000000000000000000000000000000000e05");
 const USDC: Address = address!("00000000000000000000000000000000000000c6");
 const PUT: Address = address!("0000000000000000000000000000000000000a01");
 const ALICE: Address = address!("0000000000000000000000000000000000000001");
 const BOB: Address = address!("0000000000000000000000000000000000000002");
 const EXPIRY: u64 = 1_799_827_200 + 28_800;
 
-fn err<E: SolError>(e: E) -> EscrowError {
-    EscrowError(e.abi_encode())
+fn err<E: SolError>(e: E) -> EscrowRevert {
+    EscrowRevert(e.abi_encode())
 }
 
 fn setup() -> (TestVM, CollateralEscrow) {
@@ -27,7 +29,7 @@ fn setup() -> (TestVM, CollateralEscrow) {
     vm.set_contract_address(ESCROW);
     vm.set_block_timestamp(EXPIRY - 30 * 86_400);
     let mut c = CollateralEscrow::from(&vm);
-    c.initialize(REGISTRY, ORACLE, FACTORY).unwrap();
+    c.initialize(REGISTRY, ORACLE, FACTORY, ENGINE).unwrap();
     vm.set_sender(ALICE);
     registry_answers(&vm, Address::ZERO, false, false);
     registry_answers(&vm, USDC, false, false);
@@ -64,270 +66,44 @@ fn open(vault_type: u8) -> (u8, Address, Address, U256) {
 }
 
 #[test]
-fn every_hand_encoded_error_matches_the_abi() {
-    let a = ALICE;
-    let (x, y, z) = (U256::from(1), U256::from(2), U256::from(3));
-    let cases: Vec<(EscrowError, Vec<u8>)> = vec![
-        (
-            I::AlreadyInitialized {}.into(),
-            I::AlreadyInitialized {}.abi_encode(),
-        ),
-        (
-            I::Unauthorized { caller: a }.into(),
-            I::Unauthorized { caller: a }.abi_encode(),
-        ),
-        (I::ZeroAddress {}.into(), I::ZeroAddress {}.abi_encode()),
-        (I::ZeroAmount {}.into(), I::ZeroAmount {}.abi_encode()),
-        (I::Reentrancy {}.into(), I::Reentrancy {}.abi_encode()),
-        (
-            I::SystemPaused {
-                partiallyPaused: true,
-                fullyPaused: false,
-            }
-            .into(),
-            I::SystemPaused {
-                partiallyPaused: true,
-                fullyPaused: false,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::InvalidAction { index: x, kind: 7 }.into(),
-            I::InvalidAction { index: x, kind: 7 }.abi_encode(),
-        ),
-        (
-            I::InvalidVaultId {
-                owner: a,
-                vaultId: x,
-                vaultCount: y,
-            }
-            .into(),
-            I::InvalidVaultId {
-                owner: a,
-                vaultId: x,
-                vaultCount: y,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::InvalidVaultType { vaultType: z }.into(),
-            I::InvalidVaultType { vaultType: z }.abi_encode(),
-        ),
-        (
-            I::CollateralNotAllowed { asset: a }.into(),
-            I::CollateralNotAllowed { asset: a }.abi_encode(),
-        ),
-        (
-            I::CollateralMismatch {
-                expected: a,
-                given: BOB,
-            }
-            .into(),
-            I::CollateralMismatch {
-                expected: a,
-                given: BOB,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::SeriesMismatch {
-                expected: a,
-                given: BOB,
-            }
-            .into(),
-            I::SeriesMismatch {
-                expected: a,
-                given: BOB,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::LongNotMarginable {
-                shortOption: a,
-                longOption: BOB,
-            }
-            .into(),
-            I::LongNotMarginable {
-                shortOption: a,
-                longOption: BOB,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::NakedVaultHoldsLong { option: a }.into(),
-            I::NakedVaultHoldsLong { option: a }.abi_encode(),
-        ),
-        (
-            I::InsufficientCollateral {
-                required: x,
-                available: y,
-            }
-            .into(),
-            I::InsufficientCollateral {
-                required: x,
-                available: y,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::InsufficientVaultBalance {
-                asset: a,
-                requested: x,
-                available: y,
-            }
-            .into(),
-            I::InsufficientVaultBalance {
-                asset: a,
-                requested: x,
-                available: y,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::NakedCapExceeded {
-                asset: a,
-                exposure: x,
-                cap: y,
-            }
-            .into(),
-            I::NakedCapExceeded {
-                asset: a,
-                exposure: x,
-                cap: y,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::BelowDustFloor {
-                collateral: x,
-                dustFloor: y,
-            }
-            .into(),
-            I::BelowDustFloor {
-                collateral: x,
-                dustFloor: y,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::SeriesExpired {
-                option: a,
-                expiry: x,
-            }
-            .into(),
-            I::SeriesExpired {
-                option: a,
-                expiry: x,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::SeriesNotExpired {
-                option: a,
-                expiry: x,
-            }
-            .into(),
-            I::SeriesNotExpired {
-                option: a,
-                expiry: x,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::ExpiryPriceNotFinal {
-                asset: a,
-                expiry: x,
-            }
-            .into(),
-            I::ExpiryPriceNotFinal {
-                asset: a,
-                expiry: x,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::VaultNotLiquidatable {
-                requirement: x,
-                collateral: y,
-            }
-            .into(),
-            I::VaultNotLiquidatable {
-                requirement: x,
-                collateral: y,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::PriceNotNewer {
-                priceUpdatedAt: x,
-                lastChange: y,
-            }
-            .into(),
-            I::PriceNotNewer {
-                priceUpdatedAt: x,
-                lastChange: y,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::FeeOnTransferRefused {
-                asset: a,
-                expected: x,
-                received: y,
-            }
-            .into(),
-            I::FeeOnTransferRefused {
-                asset: a,
-                expected: x,
-                received: y,
-            }
-            .abi_encode(),
-        ),
-        (
-            I::UnknownSeries { option: a }.into(),
-            I::UnknownSeries { option: a }.abi_encode(),
-        ),
-        (
-            I::TokenCallFailed { token: a }.into(),
-            I::TokenCallFailed { token: a }.abi_encode(),
-        ),
-        (
-            I::MarginMath { code: 2 }.into(),
-            I::MarginMath { code: 2 }.abi_encode(),
-        ),
-    ];
-    for (mine, theirs) in cases {
-        assert_eq!(mine.0, theirs);
-    }
-    for reason in [vec![], vec![7u8; 5], vec![9u8; 32], vec![1u8; 33]] {
-        let expected = I::ExternalCallReverted {
-            target: a,
-            reason: reason.clone().into(),
-        }
-        .abi_encode();
-        assert_eq!(reverted(a, reason).0, expected);
-    }
-}
-
-#[test]
 fn initialize_runs_once_and_needs_every_address() {
     let vm = TestVM::default();
     let mut c = CollateralEscrow::from(&vm);
     assert_eq!(
-        c.initialize(Address::ZERO, ORACLE, FACTORY),
+        c.initialize(REGISTRY, ORACLE, FACTORY, Address::ZERO),
         Err(err(I::ZeroAddress {}))
     );
-    c.initialize(REGISTRY, ORACLE, FACTORY).unwrap();
+    c.initialize(REGISTRY, ORACLE, FACTORY, ENGINE).unwrap();
     assert_eq!(
-        c.initialize(REGISTRY, ORACLE, FACTORY),
-        Err(err(I::AlreadyInitialized {}))
+        c.initialize(REGISTRY, ORACLE, FACTORY, ENGINE),
+        Err(EscrowRevert::from(InvalidInitialization {
+            current: 1,
+            requested: 1
+        }))
     );
-    assert_eq!(c.registry(), REGISTRY);
-    let (topics, data) = vm.get_emitted_logs()[0].clone();
-    let ev = I::Initialized::decode_raw_log(topics, &data).unwrap();
     assert_eq!(
-        (ev.registry, ev.oracle, ev.factory),
-        (REGISTRY, ORACLE, FACTORY)
+        (c.registry(), c.oracle(), c.factory(), c.engine()),
+        (REGISTRY, ORACLE, FACTORY, ENGINE)
+    );
+    let (topics, data) = vm.get_emitted_logs().last().unwrap().clone();
+    let ev = I::EscrowInitialized::decode_raw_log(topics, &data).unwrap();
+    assert_eq!(
+        (ev.registry, ev.oracle, ev.factory, ev.engine),
+        (REGISTRY, ORACLE, FACTORY, ENGINE)
+    );
+}
+
+#[test]
+fn implementation_locks_itself() {
+    let vm = TestVM::default();
+    let mut c = CollateralEscrow::from(&vm);
+    c.constructor();
+    assert_eq!(
+        c.initialize(REGISTRY, ORACLE, FACTORY, ENGINE),
+        Err(EscrowRevert::from(InvalidInitialization {
+            current: u64::MAX,
+            requested: 1
+        }))
     );
 }
 
@@ -388,34 +164,18 @@ fn vaults_open_in_sequence_for_owners_and_operators() {
 #[test]
 fn pause_flags_come_from_the_registry() {
     let (vm, mut c) = setup();
-    registry_answers(&vm, Address::ZERO, true, false);
-    assert_eq!(
-        c.operate(ALICE, U256::from(1), vec![open(0)]),
-        Err(err(I::SystemPaused {
-            partiallyPaused: true,
-            fullyPaused: false
-        }))
-    );
-    assert_eq!(
-        c.liquidate(ALICE, U256::from(1), U256::from(1), ALICE),
-        Err(err(I::SystemPaused {
-            partiallyPaused: true,
-            fullyPaused: false
-        }))
-    );
-    // Settling is still allowed under a partial pause (and finds nothing to settle).
-    assert_eq!(
-        c.settle_vault(ALICE, U256::from(1), ALICE),
-        Err(err(I::ZeroAmount {}))
-    );
-    registry_answers(&vm, Address::ZERO, true, true);
-    assert_eq!(
-        c.settle_vault(ALICE, U256::from(1), ALICE),
-        Err(err(I::SystemPaused {
-            partiallyPaused: true,
-            fullyPaused: true
-        }))
-    );
+    for (partial, full) in [(true, false), (false, true), (true, true)] {
+        registry_answers(&vm, Address::ZERO, partial, full);
+        assert_eq!(
+            c.operate(ALICE, U256::from(1), vec![open(0)]),
+            Err(err(I::SystemPaused {
+                partiallyPaused: partial,
+                fullyPaused: full
+            }))
+        );
+    }
+    registry_answers(&vm, Address::ZERO, false, false);
+    c.operate(ALICE, U256::from(1), vec![open(0)]).unwrap();
 }
 
 #[test]
@@ -470,75 +230,100 @@ fn a_token_that_does_not_answer_true_is_refused() {
 #[test]
 fn hand_written_events_decode_with_the_abi() {
     let (vm, c) = setup();
-    let (o, v, t) = (ALICE, U256::from(3), BOB);
-    let (p, l, lp) = (U256::from(10), U256::from(20), U256::from(30));
-    emit(
-        &c,
-        I::VaultSettled::SIGNATURE_HASH,
-        &[word(o), num(v)],
-        &[word(t), num(p), num(l), num(lp)],
-    );
-    let (topics, data) = vm.get_emitted_logs().last().unwrap().clone();
-    let ev = I::VaultSettled::decode_raw_log(topics, &data).unwrap();
-    assert_eq!(
-        (
-            ev.owner,
-            ev.vaultId,
-            ev.to,
-            ev.payout,
-            ev.shortLiability,
-            ev.longPayout
-        ),
-        (o, v, t, p, l, lp)
-    );
-    emit(
-        &c,
-        I::VaultLiquidated::SIGNATURE_HASH,
-        &[word(o), num(v), word(t)],
-        &[num(p), num(l), num(lp)],
-    );
-    let (topics, data) = vm.get_emitted_logs().last().unwrap().clone();
-    let ev = I::VaultLiquidated::decode_raw_log(topics, &data).unwrap();
-    assert_eq!(
-        (
-            ev.liquidator,
-            ev.debtRepaid,
-            ev.collateralPaid,
-            ev.pricePerOption
-        ),
-        (t, p, l, lp)
-    );
+    let (o, v, t, p) = (ALICE, U256::from(3), BOB, U256::from(10));
     emit(
         &c,
         I::ShortMinted::SIGNATURE_HASH,
-        &[word(o), num(v), word(PUT)],
-        &[word(t), num(p)],
+        &[o.word(), v.word(), PUT.word()],
+        &[t.word(), p.word()],
     );
     let (topics, data) = vm.get_emitted_logs().last().unwrap().clone();
     let ev = I::ShortMinted::decode_raw_log(topics, &data).unwrap();
-    assert_eq!((ev.option, ev.to, ev.amount), (PUT, t, p));
+    assert_eq!(
+        (ev.owner, ev.vaultId, ev.option, ev.to, ev.amount),
+        (o, v, PUT, t, p)
+    );
 }
 
 #[test]
-fn empty_vaults_cannot_be_settled_or_liquidated() {
+fn only_the_engine_applies_outcomes() {
     let (_vm, mut c) = setup();
-    c.operate(ALICE, U256::from(1), vec![open(1)]).unwrap();
+    let burn = (APPLY_BURN, PUT, BOB, U256::from(1));
     assert_eq!(
-        c.settle_vault(ALICE, U256::from(1), ALICE),
-        Err(err(I::ZeroAmount {}))
+        c.apply_outcome(Address::ZERO, U256::ZERO, vec![burn]),
+        Err(err(I::Unauthorized { caller: ALICE }))
     );
+}
+
+#[test]
+fn outcomes_never_take_more_than_a_vault_holds() {
+    let (vm, mut c) = setup();
+    c.operate(ALICE, U256::from(1), vec![open(1)]).unwrap();
+    vm.set_sender(ENGINE);
+    let id = U256::from(1);
+    // Vault-bound actions need a vault, and must name the vault's own short and collateral.
     assert_eq!(
-        c.liquidate(ALICE, U256::from(1), U256::from(1), BOB),
-        Err(err(I::VaultNotLiquidatable {
-            requirement: U256::ZERO,
-            collateral: U256::ZERO
+        c.apply_outcome(
+            Address::ZERO,
+            U256::ZERO,
+            vec![(APPLY_CLOSE, Address::ZERO, Address::ZERO, U256::ZERO)]
+        ),
+        Err(err(I::InvalidAction {
+            index: U256::ZERO,
+            kind: APPLY_CLOSE
         }))
     );
     assert_eq!(
-        c.get_vault_health(ALICE, U256::from(1)),
-        Ok((U256::ZERO, U256::ZERO, U256::ZERO))
+        c.apply_outcome(ALICE, id, vec![(APPLY_SEIZE, PUT, BOB, U256::from(1))]),
+        Err(err(I::InvalidAction {
+            index: U256::ZERO,
+            kind: APPLY_SEIZE
+        }))
     );
-    assert_eq!(c.naked_exposure(USDC), U256::ZERO);
+    assert_eq!(
+        c.apply_outcome(
+            ALICE,
+            id,
+            vec![(ACTION_DEPOSIT_COLLATERAL, USDC, BOB, U256::from(1))]
+        ),
+        Err(err(I::InvalidAction {
+            index: U256::ZERO,
+            kind: ACTION_DEPOSIT_COLLATERAL
+        }))
+    );
+    // An empty vault is bound to no asset: seizing "its" (zero) collateral takes more than it holds.
+    assert_eq!(
+        c.apply_outcome(
+            ALICE,
+            id,
+            vec![(APPLY_SEIZE, Address::ZERO, BOB, U256::from(1))]
+        ),
+        Err(err(I::InsufficientVaultBalance {
+            asset: Address::ZERO,
+            requested: U256::from(1),
+            available: U256::ZERO
+        }))
+    );
+    assert_eq!(
+        c.apply_outcome(
+            ALICE,
+            id,
+            vec![(APPLY_REPAY, Address::ZERO, BOB, U256::from(1))]
+        ),
+        Err(err(I::InsufficientVaultBalance {
+            asset: Address::ZERO,
+            requested: U256::from(1),
+            available: U256::ZERO
+        }))
+    );
+    // Closing an empty vault moves nothing and keeps its type.
+    c.apply_outcome(
+        ALICE,
+        id,
+        vec![(APPLY_CLOSE, Address::ZERO, Address::ZERO, U256::ZERO)],
+    )
+    .unwrap();
+    assert_eq!(c.get_vault(ALICE, id).0, VAULT_NAKED);
 }
 
 #[test]

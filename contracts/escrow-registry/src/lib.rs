@@ -14,6 +14,7 @@ use abi::escrow::{
     MAX_AUCTION_DISCOUNT, MAX_AUCTION_DURATION, MAX_BUCKET_TIME, MAX_DUST_TOKENS, MAX_SHOCK,
     MAX_TIME_BUCKETS, MAX_UPPER_BOUND, MIN_AUCTION_DURATION, MIN_SHOCK,
 };
+use abi::proxy::IInitializable::InvalidInitialization;
 use alloc::vec::Vec;
 use alloy_primitives::{aliases::U64, Address, U256, U8};
 use alloy_sol_types::SolCall;
@@ -24,12 +25,13 @@ use stylus_sdk::{
         StorageAddress, StorageBool, StorageMap, StorageU256, StorageU64, StorageU8, StorageVec,
     },
 };
+use upgradeable_proxy::initializable;
 
 /// Every rejection of the registry, each one a custom error of `IEscrowRegistry`.
 #[derive(SolidityError, Debug)]
 #[cfg_attr(test, derive(PartialEq))]
 pub enum RegistryError {
-    AlreadyInitialized(R::AlreadyInitialized),
+    InvalidInitialization(InvalidInitialization),
     Unauthorized(R::Unauthorized),
     ZeroAddress(R::ZeroAddress),
     ParameterOutOfBounds(R::ParameterOutOfBounds),
@@ -58,7 +60,6 @@ pub struct StoredRisk {
 #[entrypoint]
 pub struct EscrowRegistry {
     admin: StorageAddress,
-    initialized: StorageBool,
     partially_paused: StorageBool,
     fully_paused: StorageBool,
     guardian: StorageAddress,
@@ -83,21 +84,24 @@ fn zero_address() -> RegistryError {
 
 #[public]
 impl EscrowRegistry {
+    /// Locks the implementation's own account: only proxies can be initialised.
+    #[constructor]
+    pub fn constructor(&mut self) {
+        initializable::disable_initializers(self.vm());
+    }
+
     pub fn initialize(&mut self, admin: Address, guardian: Address) -> RegistryResult<()> {
-        if self.initialized.get() {
-            return Err(RegistryError::AlreadyInitialized(R::AlreadyInitialized {}));
-        }
         if admin.is_zero() {
             return Err(zero_address());
         }
-        self.initialized.set(true);
+        initializable::initializer(self.vm(), 1)?;
         self.admin.set(admin);
         self.guardian.set(guardian);
         self.auction_duration
             .set(U64::from(DEFAULT_AUCTION_DURATION));
         self.auction_discount
             .set(U256::from(DEFAULT_AUCTION_DISCOUNT));
-        self.vm().log(R::Initialized { admin, guardian });
+        self.vm().log(R::RegistryInitialized { admin, guardian });
         Ok(())
     }
 

@@ -1,4 +1,5 @@
 use super::*;
+use abi::proxy::IInitializable::InvalidInitialization;
 use alloy_primitives::address;
 use alloy_sol_types::SolEvent;
 use stylus_sdk::testing::*;
@@ -39,6 +40,22 @@ fn mock_decimals(vm: &TestVM, token: Address, decimals: u8) {
 }
 
 #[test]
+fn implementation_locks_itself() {
+    let vm = TestVM::default();
+    let mut r = EscrowRegistry::from(&vm);
+    r.constructor();
+    assert_eq!(
+        r.initialize(ADMIN, GUARDIAN),
+        Err(RegistryError::InvalidInitialization(
+            InvalidInitialization {
+                current: u64::MAX,
+                requested: 1
+            }
+        ))
+    );
+}
+
+#[test]
 fn initialize_runs_once_with_defaults() {
     let vm = TestVM::default();
     let mut r = EscrowRegistry::from(&vm);
@@ -46,7 +63,12 @@ fn initialize_runs_once_with_defaults() {
     r.initialize(ADMIN, GUARDIAN).unwrap();
     assert_eq!(
         r.initialize(ADMIN, GUARDIAN),
-        Err(RegistryError::AlreadyInitialized(R::AlreadyInitialized {}))
+        Err(RegistryError::InvalidInitialization(
+            InvalidInitialization {
+                current: 1,
+                requested: 1
+            }
+        ))
     );
     assert_eq!((r.admin(), r.guardian()), (ADMIN, GUARDIAN));
     assert_eq!(
@@ -57,7 +79,7 @@ fn initialize_runs_once_with_defaults() {
         )
     );
     let logs = vm.get_emitted_logs();
-    assert_eq!(logs[0].0[0], R::Initialized::SIGNATURE_HASH);
+    assert_eq!(logs[1].0[0], R::RegistryInitialized::SIGNATURE_HASH);
 }
 
 #[test]

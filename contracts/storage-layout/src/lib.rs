@@ -53,6 +53,21 @@ pub const CONTRACTS: &[Contract] = &[
         root: "OptionFactory",
     },
     Contract {
+        package: "collateral-escrow",
+        dir: "contracts/collateral-escrow",
+        root: "CollateralEscrow",
+    },
+    Contract {
+        package: "margin-engine",
+        dir: "contracts/margin-engine",
+        root: "MarginEngine",
+    },
+    Contract {
+        package: "escrow-registry",
+        dir: "contracts/escrow-registry",
+        root: "EscrowRegistry",
+    },
+    Contract {
         package: "oracle-adapter",
         dir: "contracts/oracle-adapter",
         root: "OracleAdapter",

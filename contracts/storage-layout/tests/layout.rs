@@ -83,6 +83,18 @@ fn computed_root_sizes_match_the_sdk() {
             <option_factory::OptionFactory as StorageType>::REQUIRED_SLOTS,
         ),
         (
+            "collateral-escrow",
+            <collateral_escrow::CollateralEscrow as StorageType>::REQUIRED_SLOTS,
+        ),
+        (
+            "margin-engine",
+            <margin_engine::MarginEngine as StorageType>::REQUIRED_SLOTS,
+        ),
+        (
+            "escrow-registry",
+            <escrow_registry::EscrowRegistry as StorageType>::REQUIRED_SLOTS,
+        ),
+        (
             "oracle-adapter",
             <oracle_adapter::OracleAdapter as StorageType>::REQUIRED_SLOTS,
         ),
@@ -367,6 +379,10 @@ fn no_protocol_interface_is_shadowed_by_the_proxy() {
         (
             "IEscrowRegistry",
             escrow::IEscrowRegistry::IEscrowRegistryCalls::SELECTORS,
+        ),
+        (
+            "IMarginEngine",
+            escrow::IMarginEngine::IMarginEngineCalls::SELECTORS,
         ),
         (
             "IOptionFactory",

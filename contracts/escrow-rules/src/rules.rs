@@ -374,7 +374,8 @@ pub fn requirement<E: Env>(env: &mut E, vault: &Vault) -> Result<(U256, Option<(
 }
 
 /// The end-of-batch check: enough collateral, and a naked vault stays above the dust floor.
-pub fn check<E: Env>(env: &mut E, vault: &Vault) -> Result<()> {
+/// Returns the requirement.
+pub fn check<E: Env>(env: &mut E, vault: &Vault) -> Result<U256> {
     let (required, _) = requirement(env, vault)?;
     if vault.collateral < required {
         return Err(EscrowError::from(I::InsufficientCollateral {
@@ -391,7 +392,7 @@ pub fn check<E: Env>(env: &mut E, vault: &Vault) -> Result<()> {
             }));
         }
     }
-    Ok(())
+    Ok(required)
 }
 
 /// Outcome of a liquidation step.
