@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use devnet_chain::Chain;
 
+/// Intervals between comparisons of the whole state when the head has not moved.
+const FULL_CHECK_EVERY: u64 = 6;
+
 /// Saves the chain to its state file in the background.
 #[derive(Debug)]
 pub struct Saver {
@@ -25,12 +28,19 @@ impl Saver {
             .name("devnet-state".into())
             .spawn(move || {
                 let mut saved = None;
-                loop {
+                let mut head = None;
+                for tick in 1u64.. {
                     let last = matches!(
                         stopped.recv_timeout(interval),
                         Ok(()) | Err(RecvTimeoutError::Disconnected)
                     );
-                    save_if_changed(&chain, &path, &mut saved);
+                    // A new head means a change; edits between blocks (anvil_set*) are caught
+                    // by a full comparison every few intervals and at the end.
+                    let now = chain.latest_block().ok().map(|b| b.hash);
+                    if last || now != head || tick % FULL_CHECK_EVERY == 0 {
+                        head = now;
+                        save_if_changed(&chain, &path, &mut saved);
+                    }
                     if last {
                         return;
                     }
