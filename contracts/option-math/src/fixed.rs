@@ -2,6 +2,7 @@
 //! library. Results are accurate to a few units of 2^-80 (about 1e-24) unless stated.
 
 use crate::wide::{div_wide, mul_wide, Float};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Number of fractional bits of the working format.
 pub(crate) const FRAC: u32 = 80;
@@ -57,9 +58,9 @@ pub(crate) fn divq(a: u128, b: u128) -> u128 {
     div_wide(a >> (128 - FRAC), a << FRAC, b).unwrap_or(u128::MAX)
 }
 
-// The series coefficients are computed where they are used rather than kept in tables: a
-// Stylus program pays for every byte of its data segment on every call (0.75 gas a byte of
-// cached init gas), while the divisions below cost well under a gas each.
+// The series coefficients are computed rather than kept as constant tables: a Stylus program
+// pays for every byte of its data segment on every call (0.75 gas a byte of cached init gas),
+// while computing them costs a few dozen gas, once per call that needs them.
 
 /// `round(2^80 / d)`, exactly, for `0 < d < 2^62`: `(ONE + d / 2) / d`, by 32-bit limbs when
 /// `d` fits in 32 bits (three 64-bit divisions instead of a call into compiler-builtins).
@@ -92,19 +93,54 @@ const INV_FACT_HIGH: [u128; 8] = {
     t
 };
 
+/// Coefficients computed once per program call: `1 / (2k + 1)` for `k < 64`, then `1 / n!` for
+/// `n < 13`. All-zero at start, so the table lives in zeroed memory, not in the data segment;
+/// atomics keep it safe to share between threads on a host (racing fills write equal values).
+const ODD_LEN: usize = 64;
+const COEFFICIENTS: usize = ODD_LEN + 13;
+static TABLE: [AtomicU64; 2 * COEFFICIENTS] = [const { AtomicU64::new(0) }; 2 * COEFFICIENTS];
+static TABLE_READY: AtomicBool = AtomicBool::new(false);
+
+#[inline(never)]
+fn fill_table() {
+    let mut factorial = 1u64;
+    for i in 0..COEFFICIENTS {
+        let v = if i < ODD_LEN {
+            recip(2 * i as u64 + 1)
+        } else {
+            let n = (i - ODD_LEN) as u64;
+            factorial *= n.max(1);
+            recip(factorial)
+        };
+        TABLE[2 * i].store(v as u64, Ordering::Relaxed);
+        TABLE[2 * i + 1].store((v >> 64) as u64, Ordering::Relaxed);
+    }
+    TABLE_READY.store(true, Ordering::Release);
+}
+
+#[inline]
+fn coefficient(i: usize) -> u128 {
+    if !TABLE_READY.load(Ordering::Acquire) {
+        fill_table();
+    }
+    let lo = TABLE[2 * i].load(Ordering::Relaxed);
+    let hi = TABLE[2 * i + 1].load(Ordering::Relaxed);
+    (u128::from(hi) << 64) | u128::from(lo)
+}
+
 /// `1 / n!` in Q80 for `n < 21` (rounded).
 #[inline]
 fn inv_fact(n: u32) -> u128 {
     if n >= 13 {
         return INV_FACT_HIGH[(n - 13) as usize];
     }
-    recip((1..=u64::from(n)).product())
+    coefficient(ODD_LEN + n as usize)
 }
 
-/// `1 / (2k + 1)` in Q80 (rounded).
+/// `1 / (2k + 1)` in Q80 (rounded), `k < 64`.
 #[inline]
 fn inv_odd(k: u32) -> u128 {
-    recip(2 * u64::from(k) + 1)
+    coefficient(k as usize)
 }
 
 /// `e^x` for Q80 `x` as a soft float. `x` must satisfy `|x| < 2^46` (any Q80 `i128` with a
