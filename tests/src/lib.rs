@@ -6,6 +6,7 @@
 //! Without it, each harness starts an in-process devnet node on a loopback port.
 
 pub mod governance;
+pub mod oracle;
 pub mod program_cache;
 pub mod protocol;
 
