@@ -374,3 +374,72 @@ impl RawLogAccess for Chain {
         self.vm.raw_log(topics, data)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stylus_sdk::{
+        call::static_call, stylus_core::calls::errors::Error, stylus_core::calls::Call,
+    };
+
+    const ME: Address = Address::repeat_byte(0x01);
+    const ECHO: Address = Address::repeat_byte(0xEC);
+
+    /// Answers with its caller, its block time and the calldata.
+    fn echo(input: Vec<u8>, host: VM) -> ArbResult {
+        let mut out = host.msg_sender().to_vec();
+        out.extend_from_slice(&host.block_timestamp().to_be_bytes());
+        out.extend_from_slice(&input);
+        Ok(out)
+    }
+
+    fn call(chain: &Chain, to: Address, data: &[u8]) -> Result<Vec<u8>, Error> {
+        static_call(chain, Call::new(), to, data)
+    }
+
+    #[test]
+    fn each_call_gets_its_own_answer_from_the_deployed_contract() {
+        let chain = Chain::new(ME);
+        chain.set_time(7);
+        chain.deploy(ECHO, echo);
+        chain.set_time(9);
+        let answer = call(&chain, ECHO, &[1, 2]).unwrap();
+        assert_eq!(&answer[..20], ME.as_slice(), "msg.sender is the caller");
+        assert_eq!(
+            answer[20..28],
+            9u64.to_be_bytes(),
+            "time reaches every contract"
+        );
+        assert_eq!(&answer[28..], &[1, 2]);
+        assert_eq!(&call(&chain, ECHO, &[3]).unwrap()[28..], &[3]);
+        assert_eq!(chain.calls(), vec![(ECHO, vec![1, 2]), (ECHO, vec![3])]);
+        assert!(chain.contract(ECHO).is_some() && chain.contract(ME).is_none());
+    }
+
+    #[test]
+    fn handlers_answer_first_and_may_let_the_contract_answer() {
+        let chain = Chain::new(ME);
+        chain.deploy(ECHO, echo);
+        chain.on_call(
+            ECHO,
+            Box::new(|caller, data| {
+                assert_eq!(caller, ME);
+                (data == [0xFF]).then(|| Err(vec![0xBA, 0xD0]))
+            }),
+        );
+        match call(&chain, ECHO, &[0xFF]) {
+            Err(Error::Revert(data)) => assert_eq!(data, vec![0xBA, 0xD0]),
+            other => panic!("expected a revert, got {other:?}"),
+        }
+        assert_eq!(&call(&chain, ECHO, &[5]).unwrap()[28..], &[5]);
+    }
+
+    #[test]
+    fn accounts_without_code_succeed_with_nothing() {
+        let chain = Chain::new(ME);
+        assert_eq!(
+            call(&chain, Address::repeat_byte(0x42), &[1]).unwrap(),
+            Vec::<u8>::new()
+        );
+    }
+}
