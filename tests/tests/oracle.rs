@@ -13,6 +13,7 @@ use e2e::oracle::{
     configure_asset, deploy_feed, deploy_oracle, estimate_gas, push_round, revert_data, send,
     FeedSlot, Oracle,
 };
+use e2e::program_cache::{evict, pin};
 use e2e::Harness;
 
 const E8: i128 = 100_000_000;
@@ -54,8 +55,26 @@ async fn assert_reverts<C: alloy::sol_types::SolCall, E: SolError>(
     );
 }
 
+/// Gas of `call` with `programs` pinned in the program cache (as a protocol pins its contracts on
+/// Arbitrum One), then unpinned again.
+async fn cached_gas<C: alloy::sol_types::SolCall>(
+    s: &Setup,
+    programs: &[Address],
+    to: Address,
+    call: C,
+) -> u64 {
+    for program in programs {
+        pin(&s.harness, *program).await;
+    }
+    let gas = estimate_gas(&s.admin, to, call).await;
+    for program in programs {
+        evict(&s.harness, *program).await;
+    }
+    gas
+}
+
 struct Setup {
-    _harness: Harness,
+    harness: Harness,
     admin: Deployer,
     outsider: Deployer,
     disputer: Deployer,
@@ -94,7 +113,7 @@ async fn setup() -> Setup {
     .await
     .unwrap();
     Setup {
-        _harness: harness,
+        harness,
         admin,
         outsider,
         disputer,
@@ -172,6 +191,9 @@ async fn live_prices_refuse_what_they_cannot_stand_behind() {
         (wad(2_000), U256::from(t - 60))
     );
     let gas_one = estimate_gas(d, adapter, A::getPriceCall { asset }).await;
+    // The proxy, the implementation and the feed's code (the sequencer mock shares it).
+    let programs = [adapter, s.oracle.adapter_implementation, feed];
+    let gas_one_cached = cached_gas(&s, &programs, adapter, A::getPriceCall { asset }).await;
 
     // Stale, non-positive, at the bound.
     push_round(d, feed, i(2_000 * E8), t - 4_000).await.unwrap();
@@ -240,6 +262,7 @@ async fn live_prices_refuse_what_they_cannot_stand_behind() {
         .unwrap();
     assert_eq!(mint.price, wad(1_510));
     let gas_mint = estimate_gas(d, adapter, A::getMintPriceCall { asset }).await;
+    let gas_mint_cached = cached_gas(&s, &programs, adapter, A::getMintPriceCall { asset }).await;
 
     // Sequencer down, then just up (grace period), then up long enough.
     push_round(d, s.sequencer, I256::ONE, t - 20).await.unwrap();
@@ -311,6 +334,7 @@ async fn live_prices_refuse_what_they_cannot_stand_behind() {
         .unwrap();
     assert_eq!(round.answer, I256::from_raw(wad(2_010)));
     let gas_three = estimate_gas(d, adapter, A::getPriceCall { asset }).await;
+    let gas_three_cached = cached_gas(&s, &programs, adapter, A::getPriceCall { asset }).await;
 
     push_round(d, c, i(2_000 * E8), t - 5_000).await.unwrap();
     send(d, b, Mock::setFailingCall { failing: true })
@@ -346,8 +370,9 @@ async fn live_prices_refuse_what_they_cannot_stand_behind() {
     .await;
 
     println!(
-        "gas (eth_estimateGas, whole transaction): getPrice 1 feed {gas_one}, getPrice 3 feeds \
-         {gas_three}, getMintPrice 1 feed {gas_mint}"
+        "gas (eth_estimateGas, whole transaction), uncached / programs pinned: getPrice 1 feed \
+         {gas_one} / {gas_one_cached}, getPrice 3 feeds {gas_three} / {gas_three_cached}, \
+         getMintPrice 1 feed {gas_mint} / {gas_mint_cached}"
     );
 }
 
