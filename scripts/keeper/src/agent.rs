@@ -121,7 +121,10 @@ pub struct Tick {
     pub liquidations: Vec<Liquidation>,
     pub expiry_prices: Vec<(Address, u64, u128)>,
     pub settled: Vec<VaultKey>,
+    /// Simulations that said a transaction would revert (nothing sent).
     pub skipped_reverts: usize,
+    /// Transactions mined reverted (a race lost between simulation and inclusion).
+    pub reverted: usize,
     pub gas_used: u64,
 }
 
@@ -435,6 +438,7 @@ impl Keeper {
             expiry_prices = tick.expiry_prices.len(),
             settled = tick.settled.len(),
             skipped = tick.skipped_reverts,
+            reverted = tick.reverted,
             gas = tick.gas_used
         );
         Ok(tick)
@@ -611,7 +615,20 @@ impl Keeper {
                 return Ok(());
             }
         };
-        let gas = self.sender.estimate(a.engine, &input).await?;
+        let gas = match self.sender.estimate(a.engine, &input).await? {
+            Ok(gas) => gas,
+            Err((_, reason)) => {
+                tick.skipped_reverts += 1;
+                kv!(
+                    info,
+                    "liquidation_skipped",
+                    owner = key.0,
+                    vault = key.1,
+                    reason = reason
+                );
+                return Ok(());
+            }
+        };
         let gas_wei = U256::from(gas) * gas_price;
         let exact = auction::Quote {
             payout: paid,
@@ -648,7 +665,11 @@ impl Keeper {
             profit = exact.profit().unwrap_or_default(),
             elapsed = elapsed
         );
-        match self.sender.submit("liquidate", a.engine, input).await? {
+        match self
+            .sender
+            .send_simulated("liquidate", a.engine, input, gas)
+            .await?
+        {
             Outcome::Mined(r) if r.status() => {
                 tick.gas_used += r.gas_used;
                 tick.liquidations.push(Liquidation {
@@ -661,6 +682,7 @@ impl Keeper {
             }
             Outcome::Mined(r) => {
                 tick.gas_used += r.gas_used;
+                tick.reverted += 1;
                 kv!(
                     warn,
                     "liquidation_reverted",
@@ -761,6 +783,8 @@ impl Keeper {
                     tick.gas_used += r.gas_used;
                     if r.status() {
                         tick.expiry_prices.push((asset, expiry, round.id));
+                    } else {
+                        tick.reverted += 1;
                     }
                 }
                 Outcome::WouldRevert { .. } => tick.skipped_reverts += 1,
@@ -812,6 +836,8 @@ impl Keeper {
                     tick.gas_used += r.gas_used;
                     if r.status() {
                         tick.settled.push(*key);
+                    } else {
+                        tick.reverted += 1;
                     }
                 }
                 Outcome::WouldRevert { .. } => tick.skipped_reverts += 1,

@@ -87,6 +87,10 @@ impl Follower {
         })
     }
 
+    pub fn config(&self) -> &FollowConfig {
+        &self.config
+    }
+
     pub fn view(&self) -> &View {
         &self.state.view
     }

@@ -203,18 +203,36 @@ impl Sender {
         }
     }
 
-    /// Gas the call needs (with the configured margin).
-    pub async fn estimate(&self, to: Address, input: &Bytes) -> Result<u64, SendError> {
+    /// Gas the call needs (with the configured margin); `Err` with the revert data if the
+    /// node's estimate finds it reverting (the state moved since the simulation).
+    #[allow(clippy::type_complexity)]
+    pub async fn estimate(
+        &self,
+        to: Address,
+        input: &Bytes,
+    ) -> Result<Result<u64, (Bytes, String)>, SendError> {
         let tx = TransactionRequest::default()
             .with_from(self.from)
             .with_to(to)
             .with_input(input.clone());
         let p = &self.provider;
-        let gas = retry(&self.config.backoff, "eth_estimateGas", || {
+        match retry(&self.config.backoff, "eth_estimateGas", || {
             p.estimate_gas(tx.clone()).into_future()
         })
-        .await?;
-        Ok(gas.saturating_mul(100 + self.config.gas_margin_percent) / 100)
+        .await
+        {
+            Ok(gas) => Ok(Ok(
+                gas.saturating_mul(100 + self.config.gas_margin_percent) / 100
+            )),
+            Err(RpcError::ErrorResp(e)) => match e.as_revert_data() {
+                Some(data) => {
+                    let reason = abi::revert::describe(&data);
+                    Ok(Err((data, reason)))
+                }
+                None => Err(SendError::Rpc(RpcError::ErrorResp(e))),
+            },
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Current fee per gas the keeper would pay (max fee), in wei.
@@ -235,7 +253,25 @@ impl Sender {
             kv!(info, "tx_skipped", label = label, reason = reason);
             return Ok(Outcome::WouldRevert { data, reason });
         }
-        let gas_limit = self.estimate(to, &input).await?;
+        let gas_limit = match self.estimate(to, &input).await? {
+            Ok(gas) => gas,
+            Err((data, reason)) => {
+                kv!(info, "tx_skipped", label = label, reason = reason);
+                return Ok(Outcome::WouldRevert { data, reason });
+            }
+        };
+        self.send_simulated(label, to, input, gas_limit).await
+    }
+
+    /// Sends a call the caller has just simulated and estimated (`gas_limit`, margin included);
+    /// in dry-run mode only logs it.
+    pub async fn send_simulated(
+        &mut self,
+        label: &str,
+        to: Address,
+        input: Bytes,
+        gas_limit: u64,
+    ) -> Result<Outcome, SendError> {
         if self.config.dry_run {
             kv!(
                 info,

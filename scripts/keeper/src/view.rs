@@ -67,8 +67,10 @@ pub type Position = (u64, u64);
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     pub series: BTreeMap<Address, Series>,
+    #[serde(with = "pairs")]
     pub vaults: BTreeMap<VaultKey, Vault>,
     /// Expiry prices recorded by the oracle: `(asset, expiry)` to (price, finalizes at).
+    #[serde(with = "pairs")]
     pub expiry_prices: BTreeMap<(Address, u64), (U256, u64)>,
     pub last_applied: Option<Position>,
 }
@@ -275,6 +277,28 @@ impl View {
     }
 }
 
+/// Maps with composite keys as JSON lists of `[key, value]` pairs (JSON keys are strings).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
+
 fn add(a: U256, b: U256) -> Result<U256, ViewError> {
     a.checked_add(b).ok_or(ViewError::Inconsistent)
 }
@@ -431,6 +455,18 @@ mod tests {
         }
         assert_eq!(view.apply(&logs[3]), Err(ViewError::Inconsistent));
         assert_eq!(view.last_applied, Some((12, 1)));
+    }
+
+    #[test]
+    fn a_view_survives_a_json_round_trip() {
+        let mut view = View::default();
+        for l in history() {
+            view.apply(&l).unwrap();
+        }
+        view.expiry_prices
+            .insert((USDC, 1_800_000_000), (U256::from(7), 1_800_007_200));
+        let json = serde_json::to_string(&view).unwrap();
+        assert_eq!(serde_json::from_str::<View>(&json).unwrap(), view);
     }
 
     #[test]
