@@ -29,11 +29,14 @@ pub fn print_progress(p: &Progress) {
             activation,
         } => {
             let activated = activation.map_or(String::new(), |a| {
+                let gas = match a.gas_used {
+                    0 => "in the same transaction".to_string(),
+                    gas => format!("{gas} gas"),
+                };
                 format!(
-                    ", activated (Stylus v{}, data fee {} ETH, {} gas)",
+                    ", activated (Stylus v{}, data fee {} ETH, {gas})",
                     a.version,
                     format_ether(a.data_fee),
-                    a.gas_used
                 )
             });
             eprintln!("[done]     {step} at {address}: {gas} gas{activated}");
@@ -85,6 +88,7 @@ pub fn table(record: &Record, seconds: Option<f64>) -> String {
             StepKind::Program => "program",
             StepKind::Constructor => "constructor",
             StepKind::Proxy => "proxy",
+            StepKind::Evm => "evm",
             StepKind::Call => "call",
         };
         let _ = writeln!(
@@ -95,7 +99,10 @@ pub fn table(record: &Record, seconds: Option<f64>) -> String {
             s.address.to_string(),
             s.compressed_size.map_or("-".into(), |b| b.to_string()),
             s.gas_used,
-            s.activation.map_or("-".into(), |a| a.gas_used.to_string()),
+            s.activation.map_or("-".into(), |a| match a.gas_used {
+                0 => "in deploy tx".to_string(),
+                gas => gas.to_string(),
+            }),
         );
     }
     let fees: alloy::primitives::U256 = record

@@ -2,5 +2,8 @@
 
 pub mod abi;
 pub mod build;
+pub mod demo;
 pub mod deploy;
+pub mod ops;
+pub mod ops_cli;
 pub mod target;

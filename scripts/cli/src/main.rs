@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use contract_build::workspace_root;
 use scripts::deploy::DeployArgs;
+use scripts::ops_cli::OpsCommand;
 use scripts::target::{Conn, Target};
 use std::path::Path;
 use std::process::ExitCode;
@@ -40,6 +41,16 @@ enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// The whole story on an embedded devnet: deploy, write a covered call and a naked put, crash
+    /// the price, liquidate by auction, expire, prove the expiry price, settle and redeem; then
+    /// the balances and the gas of every step.
+    Demo {
+        /// Machine-readable output on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(flatten)]
+    Ops(OpsCommand),
     /// Build, deploy, activate, initialise and wire the protocol (resuming a recorded
     /// deployment); with no --network, on an embedded devnet started for the run.
     Deploy {
@@ -96,6 +107,16 @@ fn main() -> ExitCode {
             compare_opt_levels,
         } => build(&root, &contracts, verbose, compare_opt_levels),
         Command::Abi { write } => abi(&root, write),
+        Command::Demo { json } => {
+            let conn = Conn {
+                json,
+                ..Conn::default()
+            };
+            chain(&root, &conn, |root, target| Box::pin(demo(root, target)))
+        }
+        Command::Ops(op) => chain(&root, &op.conn().clone(), move |_, target| {
+            Box::pin(async move { scripts::ops_cli::run(target, &op).await })
+        }),
         Command::Deploy {
             conn,
             stop_after,
@@ -180,6 +201,28 @@ async fn deploy(
         }
     }
     Ok(())
+}
+
+async fn demo(root: &Path, target: &Target) -> Result<(), String> {
+    let start = Instant::now();
+    let record = scripts::deploy::deploy(root, target, &DeployArgs { stop_after: None }).await?;
+    eprint!(
+        "{}",
+        scripts::deploy::table(&record, Some(start.elapsed().as_secs_f64()))
+    );
+    let story = scripts::demo::story(target, &record).await;
+    if target.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&story).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", scripts::demo::text(&story));
+    }
+    match &story.stopped {
+        None => Ok(()),
+        Some(reason) => Err(format!("the demo stopped: {reason}")),
+    }
 }
 
 async fn verify(root: &Path, target: &Target) -> Result<(), String> {

@@ -366,3 +366,68 @@ async fn ethers_example_drives_the_deployment() {
     assert_eq!(seen["refusal"]["name"], "Unauthorized");
     let _ = std::fs::remove_file(&s.record);
 }
+
+/// The whole plan: every contract deployed, initialised and wired, governance admin of every
+/// parameter and proxy, the escrow the factory's (and so every series') minter.
+#[tokio::test(flavor = "multi_thread")]
+async fn whole_protocol_deploys_and_wires() {
+    use abi::escrow::{ICollateralEscrow, IMarginEngine};
+    use abi::option_factory::IOptionFactory;
+    use abi::proxy::IUpgradeableProxy;
+    let s = setup("whole");
+    let plan = protocol(&s.network);
+    let record = go(&s, &plan, None).await.0.expect("deploys the protocol");
+    let d = deployer(&s, 0);
+    let at = |name: &str| record.address(name).unwrap();
+    let governance = at("governance");
+    for (proxy, implementation) in deploy::plan::PROXIES {
+        let p = at(proxy);
+        assert_eq!(
+            d.view(p, IUpgradeableProxy::proxyAdminCall {})
+                .await
+                .unwrap(),
+            governance,
+            "{proxy}: governance administers the proxy"
+        );
+        assert_eq!(
+            d.view(p, IUpgradeableProxy::proxyImplementationCall {})
+                .await
+                .unwrap(),
+            at(implementation),
+            "{proxy}"
+        );
+    }
+    for parameters in ["factory", "registry", "oracle", "expiry-oracle"] {
+        assert_eq!(
+            d.view(at(parameters), IOptionFactory::adminCall {})
+                .await
+                .unwrap(),
+            governance,
+            "{parameters}: governance holds the parameters"
+        );
+    }
+    let escrow = at("escrow");
+    assert_eq!(
+        d.view(at("factory"), IOptionFactory::escrowCall {})
+            .await
+            .unwrap(),
+        escrow,
+        "the escrow is the factory's minter"
+    );
+    assert_eq!(
+        d.view(escrow, ICollateralEscrow::engineCall {})
+            .await
+            .unwrap(),
+        at("engine")
+    );
+    assert_eq!(
+        d.view(at("engine"), IMarginEngine::escrowCall {})
+            .await
+            .unwrap(),
+        escrow
+    );
+    let (again, sent) = go(&s, &plan, None).await;
+    assert!(sent.is_empty(), "{sent:?}");
+    assert_eq!(again.unwrap(), record);
+    let _ = std::fs::remove_file(&s.record);
+}

@@ -1,7 +1,7 @@
 //! Deployment failures, with revert data kept and decoded.
 
 use alloy::primitives::{Bytes, B256};
-use alloy::sol_types::SolInterface;
+use alloy::sol_types::{SolError, SolInterface};
 use alloy::transports::{RpcError, TransportErrorKind};
 use stylus_program::arbitrum::{ArbWasm::ArbWasmErrors, StylusDeployer::StylusDeployerErrors};
 
@@ -71,6 +71,10 @@ pub fn describe(data: &[u8]) -> String {
     if let Ok(error) = ArbWasmErrors::abi_decode(data) {
         return format!("ArbWasm: {error:?}");
     }
+    // A call the contract made reverted: say why, one level down.
+    if let Ok(e) = abi::escrow::ICollateralEscrow::ExternalCallReverted::abi_decode(data) {
+        return format!("call to {} reverted: {}", e.target, describe(&e.reason));
+    }
     abi::revert::describe(data)
 }
 
@@ -92,6 +96,17 @@ mod tests {
         assert_eq!(
             describe(&outer),
             "constructor of 0x1111111111111111111111111111111111111111 reverted: Error(\"owner is zero\")"
+        );
+        let nested = abi::escrow::ICollateralEscrow::ExternalCallReverted {
+            target: Address::repeat_byte(0x22),
+            reason: abi::escrow::ICollateralEscrow::ZeroAmount {}
+                .abi_encode()
+                .into(),
+        }
+        .abi_encode();
+        assert_eq!(
+            describe(&nested),
+            "call to 0x2222222222222222222222222222222222222222 reverted: ZeroAmount"
         );
         let not_active = ArbWasm::ProgramNotActivated {}.abi_encode();
         assert!(describe(&not_active).contains("ProgramNotActivated"));

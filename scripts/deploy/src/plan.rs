@@ -7,12 +7,13 @@
 //! (`factory`, `registry`, `oracle`, `expiry-oracle`, `escrow`, `engine`): the role's address
 //! is the one users call.
 //!
-//! The escrow needs the factory's and the margin engine's address, and they need the escrow's. The
-//! StylusDeployer binds the init call into a CREATE2 salt, so neither address can be predicted
-//! from the other: the escrow's proxy is created without an init call, the factory's and the
-//! engine's proxies are initialised with its address, and `escrow:initialize` follows as its
-//! own transaction. That step checks its outcome (`registry()` equals ours), so a front-run
-//! initialisation is caught, not trusted.
+//! The escrow needs the factory's and the margin engine's address, and they need the escrow's
+//! (the engine even reads the registry, oracle and factory from the initialised escrow). The
+//! StylusDeployer binds the init call into a CREATE2 salt, so no address can be predicted from
+//! the other: the escrow's and the engine's proxies are created without an init call, the
+//! factory's proxy is initialised with the escrow's address, then `escrow:initialize` and
+//! `engine:initialize` follow as their own transactions. Each checks its outcome on chain
+//! (`registry()`, `escrow()` equal ours), so a front-run initialisation is caught, not trusted.
 
 use crate::network::Network;
 use crate::record::Record;
@@ -73,6 +74,9 @@ pub enum Action {
         implementation: &'static str,
         init: Encode,
     },
+    /// EVM init code (hex, as solc writes it) followed by ABI-encoded constructor arguments:
+    /// the local network's mock tokens.
+    Evm { bin: &'static str, args: Encode },
     /// A transaction to step `target`. `done`, when given, tells from the chain whether it has
     /// already taken effect (a run interrupted between sending and recording).
     Call {
@@ -93,7 +97,7 @@ impl Entry {
         match self.action {
             Action::Program { package } | Action::Constructor { package, .. } => Some(package),
             Action::Proxy { .. } => Some(PROXY_PACKAGE),
-            Action::Call { .. } => None,
+            Action::Evm { .. } | Action::Call { .. } => None,
         }
     }
 }
@@ -103,6 +107,11 @@ pub const PROXY_PACKAGE: &str = "upgradeable-proxy";
 /// Mock Chainlink feeds deployed on networks with `mock-feeds`.
 pub const MOCK_ETH_USD: &str = "mock-feed:ETH/USD";
 pub const MOCK_SEQUENCER: &str = "mock-feed:sequencer";
+/// Mock collateral tokens on networks with `mock-feeds`.
+pub const MOCK_WETH: &str = "mock-token:WETH";
+pub const MOCK_USDC: &str = "mock-token:USDC";
+/// Init code of the mock ERC-20 (`fixtures/MockERC20.sol`, compiled by `fixtures/compile.js`).
+pub const MOCK_ERC20_BIN: &str = include_str!("../fixtures/MockERC20.bin");
 /// The mock ETH/USD answer (8 decimals): 2,000 USD.
 pub const MOCK_ETH_USD_ANSWER: i64 = 2_000 * 100_000_000;
 
@@ -140,6 +149,10 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
             |_| Ok(mock_init(8, "ETH / USD")),
             |c| push_round(MOCK_ETH_USD_ANSWER, c.now, c.now),
         ));
+        // The oracle's circuit breaker compares the latest round with the one before it.
+        plan.push(call("mock-feed:ETH/USD:round-2", MOCK_ETH_USD, |c| {
+            push_round(MOCK_ETH_USD_ANSWER, c.now, c.now)
+        }));
         plan.extend(mock_feed(
             [
                 MOCK_SEQUENCER,
@@ -151,16 +164,23 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
             |c| push_round(0, c.now.saturating_sub(86_400), c.now),
         ));
     }
+    if network.mock_feeds {
+        plan.extend([
+            mock_token(MOCK_WETH, |_| {
+                Ok(("Wrapped Ether", "WETH", U256::from(18))
+                    .abi_encode_params()
+                    .into())
+            }),
+            mock_token(MOCK_USDC, |_| {
+                Ok(("USD Coin", "USDC", U256::from(6))
+                    .abi_encode_params()
+                    .into())
+            }),
+        ]);
+    }
     plan.extend([
         program("impl:option-token", "option-token"),
-        Entry {
-            name: "impl:option-factory",
-            // The implementation's constructor locks it against `initialize`.
-            action: Action::Constructor {
-                package: "option-factory",
-                args: |_| Ok(Bytes::new()),
-            },
-        },
+        locked("impl:option-factory", "option-factory"),
         program("impl:escrow-registry", "escrow-registry"),
         Entry {
             name: "registry",
@@ -176,7 +196,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                 },
             },
         },
-        program("impl:oracle-adapter", "oracle-adapter"),
+        locked("impl:oracle-adapter", "oracle-adapter"),
         Entry {
             name: "oracle",
             action: Action::Proxy {
@@ -191,7 +211,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                 },
             },
         },
-        program("impl:expiry-oracle", "expiry-oracle"),
+        locked("impl:expiry-oracle", "expiry-oracle"),
         Entry {
             name: "expiry-oracle",
             action: Action::Proxy {
@@ -207,7 +227,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                 },
             },
         },
-        program("impl:collateral-escrow", "collateral-escrow"),
+        locked("impl:collateral-escrow", "collateral-escrow"),
         Entry {
             name: "escrow",
             action: Action::Proxy {
@@ -215,19 +235,12 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                 init: |_| Ok(Bytes::new()),
             },
         },
-        program("impl:margin-engine", "margin-engine"),
+        locked("impl:margin-engine", "margin-engine"),
         Entry {
             name: "engine",
             action: Action::Proxy {
                 implementation: "impl:margin-engine",
-                init: |c| {
-                    Ok(IMarginEngine::initializeCall {
-                        escrow: c.addr("escrow")?,
-                        expiryOracle: c.addr("expiry-oracle")?,
-                    }
-                    .abi_encode()
-                    .into())
-                },
+                init: |_| Ok(Bytes::new()),
             },
         },
         Entry {
@@ -267,6 +280,51 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                 }),
             },
         },
+        // The engine reads the registry, the oracle and the factory from the escrow.
+        Entry {
+            name: "engine:initialize",
+            action: Action::Call {
+                target: "engine",
+                data: |c| {
+                    Ok(IMarginEngine::initializeCall {
+                        escrow: c.addr("escrow")?,
+                        expiryOracle: c.addr("expiry-oracle")?,
+                    }
+                    .abi_encode()
+                    .into())
+                },
+                done: Some(|c| {
+                    Ok((
+                        IMarginEngine::escrowCall {}.abi_encode().into(),
+                        c.addr("escrow")?.into_word(),
+                    ))
+                }),
+            },
+        },
+        Entry {
+            name: "oracle:expiry-oracle",
+            action: Action::Call {
+                target: "oracle",
+                data: |c| {
+                    Ok(IOracleAdapter::setExpiryOracleCall {
+                        oracle: c.addr("expiry-oracle")?,
+                    }
+                    .abi_encode()
+                    .into())
+                },
+                done: Some(|c| {
+                    Ok((
+                        IOracleAdapter::expiryOracleCall {}.abi_encode().into(),
+                        c.addr("expiry-oracle")?.into_word(),
+                    ))
+                }),
+            },
+        },
+    ]);
+    if network.mock_feeds {
+        plan.extend(local_markets());
+    }
+    plan.extend([
         // Governance becomes the admin of every parameter (proxies have it from their creation).
         wire_admin("wire:factory-admin", "factory", |c| {
             Ok(IOptionFactory::setAdminCall {
@@ -298,6 +356,18 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
         }),
     ]);
     plan
+}
+
+/// An implementation whose `#[constructor]` locks it against `initialize`: only its proxies
+/// can be initialised.
+fn locked(name: &'static str, package: &'static str) -> Entry {
+    Entry {
+        name,
+        action: Action::Constructor {
+            package,
+            args: |_| Ok(Bytes::new()),
+        },
+    }
 }
 
 fn program(name: &'static str, package: &'static str) -> Entry {
@@ -350,6 +420,104 @@ fn mock_feed(names: [&'static str; 3], init: Encode, first_round: Encode) -> [En
                 done: None,
             },
         },
+    ]
+}
+
+/// A mock ERC-20 (public faucet `mint`), constructed with `(name, symbol, decimals)`.
+fn mock_token(name: &'static str, args: Encode) -> Entry {
+    Entry {
+        name,
+        action: Action::Evm {
+            bin: MOCK_ERC20_BIN,
+            args,
+        },
+    }
+}
+
+fn call(name: &'static str, target: &'static str, data: Encode) -> Entry {
+    Entry {
+        name,
+        action: Action::Call {
+            target,
+            data,
+            done: None,
+        },
+    }
+}
+
+fn encoded(call: impl SolCall) -> Result<Bytes, PlanError> {
+    Ok(call.abi_encode().into())
+}
+
+/// WETH with the mock ETH/USD feed; WETH and USDC as collateral; the WETH/USDC covered call
+/// (WETH collateral) and cash-secured put (USDC collateral) as products.
+fn local_markets() -> Vec<Entry> {
+    const E18: u128 = 1_000_000_000_000_000_000;
+    vec![
+        call("oracle:feed:WETH", "oracle", |c| {
+            encoded(IOracleAdapter::setFeedCall {
+                asset: c.addr(MOCK_WETH)?,
+                index: U256::ZERO,
+                feed: c.addr(MOCK_ETH_USD)?,
+                decimals: 8,
+                maxAge: U256::from(86_400u64),
+                minAnswer: I256::ONE,
+                // 1,000,000 USD at 8 decimals.
+                maxAnswer: I256::try_from(100_000_000_000_000i64)
+                    .map_err(|e| PlanError::Config(e.to_string()))?,
+            })
+        }),
+        call("oracle:asset:WETH", "oracle", |c| {
+            encoded(IOracleAdapter::configureAssetCall {
+                asset: c.addr(MOCK_WETH)?,
+                feedCount: U256::from(1),
+                quorum: U256::from(1),
+                maxDeviation: U256::from(E18 / 50),
+                // The largest move the circuit breaker allows: the demo crashes the price.
+                maxRoundMove: U256::from(E18 / 2),
+            })
+        }),
+        call("registry:collateral:WETH", "registry", |c| {
+            encoded(IEscrowRegistry::configureCollateralCall {
+                asset: c.addr(MOCK_WETH)?,
+                nakedCap: U256::from(1_000_000u128 * E18),
+                dustFloor: U256::from(E18 / 100),
+            })
+        }),
+        call("registry:collateral:USDC", "registry", |c| {
+            encoded(IEscrowRegistry::configureCollateralCall {
+                asset: c.addr(MOCK_USDC)?,
+                nakedCap: U256::from(1_000_000_000_000_000u128),
+                dustFloor: U256::from(10_000_000u64),
+            })
+        }),
+        call("registry:risk:WETH", "registry", |c| {
+            encoded(IEscrowRegistry::setRiskParametersCall {
+                underlying: c.addr(MOCK_WETH)?,
+                shock: U256::from(E18 * 7 / 10),
+                maxTimes: vec![7 * 86_400, 30 * 86_400, 90 * 86_400, 730 * 86_400],
+                upperBounds: [10u128, 20, 30, 50]
+                    .iter()
+                    .map(|p| U256::from(E18 * p / 100))
+                    .collect(),
+            })
+        }),
+        call("factory:product:WETH-call", "factory", |c| {
+            encoded(IOptionFactory::allowProductCall {
+                underlying: c.addr(MOCK_WETH)?,
+                strikeAsset: c.addr(MOCK_USDC)?,
+                collateral: c.addr(MOCK_WETH)?,
+                isPut: false,
+            })
+        }),
+        call("factory:product:WETH-put", "factory", |c| {
+            encoded(IOptionFactory::allowProductCall {
+                underlying: c.addr(MOCK_WETH)?,
+                strikeAsset: c.addr(MOCK_USDC)?,
+                collateral: c.addr(MOCK_USDC)?,
+                isPut: true,
+            })
+        }),
     ]
 }
 

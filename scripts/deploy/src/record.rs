@@ -81,6 +81,8 @@ pub enum StepKind {
     Constructor,
     /// An ERC-1967 proxy (through the StylusDeployer).
     Proxy,
+    /// EVM code (the local network's mock tokens).
+    Evm,
     /// A transaction to a deployed contract (initialisation, configuration, role wiring).
     Call,
 }

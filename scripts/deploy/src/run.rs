@@ -384,6 +384,38 @@ pub(crate) async fn execute(
                 Some(implementation),
             )
         }
+        Action::Evm { bin, args } => {
+            let args = args(ctx)?;
+            let mut code = alloy::hex::decode(bin.trim())
+                .map_err(|e| PlanError::Config(format!("{}: bad init code: {e}", entry.name)))?;
+            code.extend_from_slice(&args);
+            let tx = TransactionRequest::default()
+                .with_from(deployer.from())
+                .with_deploy_code(Bytes::from(code));
+            let receipt = deployer.send(tx).await?;
+            let address = receipt
+                .contract_address
+                .ok_or(DeployError::NoContractAddress(receipt.transaction_hash))?;
+            let runtime = deployer
+                .provider()
+                .get_code_at(address)
+                .await
+                .map_err(DeployError::from)?;
+            Step {
+                name: entry.name.to_string(),
+                kind: StepKind::Evm,
+                package: None,
+                address,
+                implementation: None,
+                code_hash: Some(keccak256(&runtime)),
+                compressed_size: None,
+                args,
+                tx: receipt.transaction_hash,
+                block: receipt.block_number.unwrap_or_default(),
+                gas_used: receipt.gas_used,
+                activation: None,
+            }
+        }
         Action::Call { target, data, done } => {
             let to = ctx.addr(target)?;
             if let Some(done) = done {

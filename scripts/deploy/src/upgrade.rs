@@ -141,8 +141,9 @@ pub async fn upgrade(
                 .await?
                 .ok_or_else(|| UpgradeError::Build(package.to_string()))?;
             let delay: U256 = proposer.view(governance, IGovernance::delayCall {}).await?;
-            // A minute of slack: the proposal's block comes after `now`.
-            let eta = now + delay.saturating_to::<u64>() + 60;
+            // The clock after the deployment (a build and a deployment take minutes), plus a
+            // minute of slack: the proposal's block comes after it.
+            let eta = self::now(proposer).await? + delay.saturating_to::<u64>() + 60;
             let data = upgrade_call(step.address);
             let receipt = send(
                 proposer,
