@@ -136,6 +136,7 @@ impl Follower {
                 ),
             }
         }
+        let mut times = std::collections::BTreeMap::new();
         for block in self.state.view.blocks_missing_time() {
             let b = retry(&self.config.backoff, "eth_getBlockByNumber", || {
                 p.get_block_by_number(BlockNumberOrTag::Number(block))
@@ -143,8 +144,9 @@ impl Follower {
             })
             .await?
             .ok_or(FollowError::MissingBlock(block))?;
-            self.state.view.set_block_time(block, b.header.timestamp);
+            times.insert(block, b.header.timestamp);
         }
+        self.state.view.set_block_times(&times);
         self.state.next_block = to + 1;
         if let Some(path) = &self.config.checkpoint {
             checkpoint::save(path, &self.state)?;

@@ -260,11 +260,14 @@ impl View {
         blocks
     }
 
-    /// Records the timestamp of `block` on the vaults changed in it.
-    pub fn set_block_time(&mut self, block: u64, timestamp: u64) {
+    /// Records block timestamps (`block -> timestamp`) on the vaults changed in those blocks,
+    /// in one pass over the vaults.
+    pub fn set_block_times(&mut self, times: &BTreeMap<u64, u64>) {
         for v in self.vaults.values_mut() {
-            if v.last_change_block == block {
-                v.last_change = timestamp;
+            if v.last_change == 0 {
+                if let Some(t) = times.get(&v.last_change_block) {
+                    v.last_change = *t;
+                }
             }
         }
     }
@@ -419,7 +422,7 @@ mod tests {
         assert_eq!(v.auction_start, 1_000);
         assert_eq!(v.last_change_block, 10);
         assert_eq!(view.blocks_missing_time(), vec![10]);
-        view.set_block_time(10, 777);
+        view.set_block_times(&BTreeMap::from([(10, 777)]));
         assert_eq!(view.vaults[&(OWNER, U256::from(1))].last_change, 777);
         assert_eq!(view.last_applied, Some((12, 1)));
     }
