@@ -66,6 +66,8 @@ pub(crate) fn divq(a: u128, b: u128) -> u128 {
 /// `d` fits in 32 bits (three 64-bit divisions instead of a call into compiler-builtins).
 #[inline]
 fn recip(d: u64) -> u128 {
+    // Callers pass `d > 0`; saying so removes the divide-by-zero panic paths.
+    let d = d.max(1);
     let n = ONE + u128::from(d / 2);
     if d > u64::from(u32::MAX) {
         return n / u128::from(d);
@@ -257,7 +259,7 @@ fn mills_cf(x: u128) -> u128 {
     // Terms for a relative error below 1e-24 (checked against mpmath over [3, 100]); 32-bit
     // arithmetic, as 128-bit division is a call into compiler-builtins.
     let xi = (x >> FRAC).min(31) as u32;
-    let n = 12 + 900 / (xi * xi);
+    let n = 12 + 900 / (xi * xi).max(1);
     let mut p = x;
     let mut q = ONE;
     let mut k = n;

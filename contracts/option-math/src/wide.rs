@@ -64,7 +64,8 @@ pub(crate) fn div_wide(hi: u128, lo: u128, d: u128) -> Option<u128> {
     let un10 = lo << s;
     let (un1, un0) = (un10 >> 64, un10 & M);
 
-    let mut q1 = un32 / vn1;
+    // `vn1 >= 2^63` (v is normalised): the checked divisions never fail, and carry no panic path.
+    let mut q1 = un32.checked_div(vn1)?;
     let mut rhat = un32 - q1 * vn1;
     while q1 >= B || q1 * vn0 > (rhat << 64) + un1 {
         q1 -= 1;
@@ -77,7 +78,7 @@ pub(crate) fn div_wide(hi: u128, lo: u128, d: u128) -> Option<u128> {
         .wrapping_add(un1)
         .wrapping_sub(q1.wrapping_mul(v));
 
-    let mut q0 = un21 / vn1;
+    let mut q0 = un21.checked_div(vn1)?;
     let mut rhat = un21 - q0 * vn1;
     while q0 >= B || q0 * vn0 > (rhat << 64) + un0 {
         q0 -= 1;

@@ -1,17 +1,29 @@
-//! Unit tests: every method called through the contract's router on a `TestVM`, with calldata
-//! and return data encoded by the `abi` crate's declarations, so the ABI is exercised too.
+//! Unit tests: every method called through the contract's entrypoint (`dispatch`) on a `TestVM`,
+//! with calldata and return data encoded by the `abi` crate's declarations, so the ABI is
+//! exercised too; and `dispatch` compared with the SDK router for valid and malformed calldata.
 
 use super::*;
 use abi::pricing::IPricingEngine::{self as P};
 use alloy_sol_types::{SolCall, SolError};
+use interface::PricingEngine;
 use option_math::{WAD, YEAR};
+use proptest::prelude::*;
 use stylus_sdk::{abi::router_entrypoint, host::VM, testing::TestVM};
 
-fn call_raw(data: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
-    let vm = VM {
+fn vm() -> VM {
+    VM {
         host: alloc::boxed::Box::new(TestVM::default()),
-    };
-    router_entrypoint::<PricingEngine, PricingEngine>(data, vm)
+    }
+}
+
+fn call_raw(data: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+    let out = dispatch(&data, &vm());
+    assert_eq!(out, router(data), "dispatch and the SDK router differ");
+    out
+}
+
+fn router(data: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+    router_entrypoint::<PricingEngine, PricingEngine>(data, vm())
 }
 
 fn call<C: SolCall>(c: C) -> Result<C::Return, Vec<u8>> {
@@ -301,5 +313,137 @@ fn revert_data_is_the_abi_encoding() {
     ];
     for (e, expected) in cases {
         assert_eq!(revert_data(e), expected);
+    }
+}
+
+#[test]
+fn value_is_refused_like_the_router() {
+    let vm = TestVM::default();
+    vm.set_value(U256::from(1u8));
+    let host = VM {
+        host: alloc::boxed::Box::new(vm.clone()),
+    };
+    let data = price_call(2_000 * WAD, true).abi_encode();
+    assert_eq!(dispatch(&data, &host), Err(Vec::new()));
+    let host = VM {
+        host: alloc::boxed::Box::new(vm),
+    };
+    assert_eq!(
+        router_entrypoint::<PricingEngine, PricingEngine>(data, host),
+        Err(Vec::new())
+    );
+}
+
+/// Valid calldata of each function, for the comparisons with the router.
+fn valid_calls(strikes: usize) -> Vec<Vec<u8>> {
+    let c = price_call(2_100 * WAD, false);
+    alloc::vec![
+        c.abi_encode(),
+        P::greeksCall {
+            spot: c.spot,
+            strike: c.strike,
+            timeToExpiry: c.timeToExpiry,
+            volatility: c.volatility,
+            rate: c.rate,
+            isCall: true,
+        }
+        .abi_encode(),
+        P::priceAndGreeksCall {
+            spot: c.spot,
+            strike: c.strike,
+            timeToExpiry: c.timeToExpiry,
+            volatility: c.volatility,
+            rate: c.rate,
+            isCall: false,
+        }
+        .abi_encode(),
+        P::quoteStrikesCall {
+            spot: c.spot,
+            strikes: (0..strikes)
+                .map(|k| w((1_000 + 150 * k as u128) * WAD))
+                .collect(),
+            timeToExpiry: c.timeToExpiry,
+            volatility: c.volatility,
+            rate: c.rate,
+        }
+        .abi_encode(),
+        P::impliedVolCall {
+            spot: c.spot,
+            strike: c.strike,
+            timeToExpiry: c.timeToExpiry,
+            rate: c.rate,
+            isCall: false,
+            price: w(150 * WAD),
+        }
+        .abi_encode(),
+    ]
+}
+
+#[test]
+fn malformed_calldata_reverts_like_the_router() {
+    let mut cases: Vec<Vec<u8>> = alloc::vec![
+        Vec::new(),
+        alloc::vec![0x12],
+        P::priceCall::SELECTOR[..3].to_vec(),
+        P::priceCall::SELECTOR.to_vec(),
+        alloc::vec![0xde, 0xad, 0xbe, 0xef],
+    ];
+    for data in valid_calls(3) {
+        let mut dirty_bool = data.clone();
+        // The `bool` of price/greeks/priceAndGreeks is the last word; of impliedVol the fifth.
+        let flag_at = if data[..4] == P::impliedVolCall::SELECTOR {
+            4 + 4 * 32
+        } else {
+            data.len() - 32
+        };
+        dirty_bool[flag_at + 31] = 2;
+        cases.push(dirty_bool);
+        let mut high_bool = data.clone();
+        high_bool[flag_at] = 1;
+        cases.push(high_bool);
+        cases.push(data[..data.len() - 1].to_vec());
+        cases.push(data[..data.len() - 32].to_vec());
+        let mut long = data.clone();
+        long.push(0);
+        cases.push(long);
+        let mut long = data.clone();
+        long.extend_from_slice(&[0; 32]);
+        cases.push(long);
+        cases.push(data);
+    }
+    for data in cases {
+        assert_eq!(dispatch(&data, &vm()), router(data.clone()), "{data:02x?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any word of any valid call overwritten, or the calldata cut or extended: `dispatch` gives
+    /// the router's result, byte for byte.
+    #[test]
+    fn dispatch_equals_the_router(
+        which in 0usize..5,
+        strikes in 0usize..4,
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+        word in any::<[u8; 32]>(),
+        edit in 0u8..4,
+    ) {
+        let mut data = valid_calls(strikes)[which].clone();
+        match edit {
+            0 => {
+                let i = at.index(data.len());
+                data[i] = byte;
+            }
+            1 => {
+                let words = (data.len() - 4) / 32;
+                let i = 4 + 32 * at.index(words);
+                data[i..i + 32].copy_from_slice(&word);
+            }
+            2 => data.truncate(at.index(data.len() + 1)),
+            _ => data.extend_from_slice(&word[..usize::from(byte % 33)]),
+        }
+        prop_assert_eq!(dispatch(&data, &vm()), router(data.clone()));
     }
 }
