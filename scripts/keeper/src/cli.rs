@@ -202,3 +202,76 @@ pub async fn run(
         .map_err(|e| e.to_string())?;
     keeper.run().await.map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: KeeperArgs,
+    }
+
+    fn args(flags: &[&str]) -> KeeperArgs {
+        Cli::parse_from(std::iter::once("keeper").chain(flags.iter().copied())).args
+    }
+
+    /// Steps shaped as `options deploy` records them (fields the keeper ignores included).
+    const RECORD: &str = r#"{
+        "network": "local", "chain_id": 412346,
+        "deployer": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+        "steps": [
+            {"name": "governance", "kind": "constructor", "address": "0x0000000000000000000000000000000000000009", "args": "0x", "tx": "0x0000000000000000000000000000000000000000000000000000000000000001", "block": 3, "gas_used": 1},
+            {"name": "factory", "kind": "proxy", "address": "0x0000000000000000000000000000000000000001", "block": 12},
+            {"name": "escrow", "kind": "proxy", "address": "0x0000000000000000000000000000000000000002", "block": 10},
+            {"name": "engine", "kind": "proxy", "address": "0x0000000000000000000000000000000000000003", "block": 11},
+            {"name": "oracle", "kind": "proxy", "address": "0x0000000000000000000000000000000000000004", "block": 8},
+            {"name": "expiry-oracle", "kind": "proxy", "address": "0x0000000000000000000000000000000000000005", "block": 9},
+            {"name": "registry", "kind": "proxy", "address": "0x0000000000000000000000000000000000000006", "block": 7}
+        ]
+    }"#;
+
+    #[test]
+    fn addresses_from_the_record_and_flags_over_it() {
+        let record: Deployment = serde_json::from_str(RECORD).unwrap();
+        let c = config(&args(&[]), Some(&record), "state".into()).unwrap();
+        assert_eq!(c.addresses.factory, Address::with_last_byte(1));
+        assert_eq!(c.addresses.engine, Address::with_last_byte(3));
+        assert_eq!(c.addresses.registry, Address::with_last_byte(6));
+        assert_eq!(c.start_block, 3);
+        assert_eq!(c.state_dir, Some(PathBuf::from("state")));
+        let flags = args(&[
+            "--escrow",
+            "0x00000000000000000000000000000000000000ee",
+            "--start-block",
+            "100",
+            "--min-profit",
+            "1000000000000000000",
+            "--dry-run",
+            "--settle-for",
+            "0x00000000000000000000000000000000000000a1,0x00000000000000000000000000000000000000a2",
+        ]);
+        let c = config(&flags, Some(&record), "state".into()).unwrap();
+        assert_eq!(c.addresses.escrow, Address::with_last_byte(0xee));
+        assert_eq!(c.start_block, 100);
+        assert_eq!(
+            c.economics.min_profit,
+            U256::from(10u64).pow(U256::from(18))
+        );
+        assert!(c.dry_run);
+        assert_eq!(c.settle_for.len(), 2);
+    }
+
+    #[test]
+    fn a_missing_address_is_named() {
+        let err = config(
+            &args(&["--factory", "0x0000000000000000000000000000000000000001"]),
+            None,
+            "s".into(),
+        )
+        .unwrap_err();
+        assert!(err.contains("`escrow`"), "{err}");
+    }
+}

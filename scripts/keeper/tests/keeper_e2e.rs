@@ -41,6 +41,13 @@ sol! {
     }
 }
 
+/// `options keeper`'s flags, parsed as the CLI parses them.
+#[derive(clap::Parser)]
+struct KeeperCli {
+    #[command(flatten)]
+    args: keeper::cli::KeeperArgs,
+}
+
 const ERC20_BIN: &str =
     include_str!("../../../tests/fixtures/option-holder/artifacts/MockERC20.bin");
 
@@ -130,6 +137,14 @@ async fn world() -> World {
         expiry_oracle: at("expiry-oracle"),
         registry: at("registry"),
     };
+    // The keeper's own reading of the record (`options keeper` starts from it) agrees.
+    let parsed = keeper::cli::Deployment::load(&dir.join("local.json"))
+        .unwrap()
+        .expect("the record exists");
+    let args = <KeeperCli as clap::Parser>::parse_from(["keeper"]).args;
+    let from_record = keeper::cli::config(&args, Some(&parsed), dir.join("state")).unwrap();
+    assert_eq!(from_record.addresses, addresses);
+    assert!(from_record.start_block > 0);
     let feed = at(deploy::plan::MOCK_ETH_USD);
     let weth = deploy_evm(
         &admin,
