@@ -209,9 +209,9 @@ async fn run_story(
     let (vault_b, gas) = p(bob, record).vault_open(usdc, true).await?;
     log("open naked-put vault", bob, gas);
     log(
-        "deposit 700 USDC",
+        "deposit 1,100 USDC (margin: 540 per put at spot 2000)",
         bob,
-        p(bob, record).vault_deposit(vault_b, usdc, "700").await?,
+        p(bob, record).vault_deposit(vault_b, usdc, "1100").await?,
     );
     log(
         "mint 2 puts to carol",
@@ -236,22 +236,24 @@ async fn run_story(
         v.requirement, v.collateral, v.shortfall
     );
     // The first call starts the Dutch auction; the price falls as it runs.
-    let start = p(carol, record).liquidate(bob.d.from(), vault_b, "1").await;
-    if let Ok((_, gas)) = start {
-        log("liquidate 1 put (auction start)", carol, gas);
-    }
+    // The first liquidation starts the Dutch auction; its price falls as the auction runs.
+    let (paid, gas) = p(carol, record)
+        .liquidate(bob.d.from(), vault_b, "1")
+        .await?;
+    log("liquidate 1 put (auction starts)", carol, gas);
+    eprintln!("[demo]     carol received {} USDC", human(paid, 6));
     advance(&admin.d, 600).await?;
     let preview = p(carol, record)
-        .liquidation_preview(bob.d.from(), vault_b, "1")
+        .liquidation_preview(bob.d.from(), vault_b, "0.5")
         .await?;
     eprintln!(
-        "[demo]     auction after 10 min pays {} USDC for 1 put",
+        "[demo]     10 min later the auction pays {} USDC for 0.5 put",
         human(preview, 6)
     );
     let (_, gas) = p(carol, record)
-        .liquidate(bob.d.from(), vault_b, "1")
+        .liquidate(bob.d.from(), vault_b, "0.5")
         .await?;
-    log("liquidate 1 put by auction", carol, gas);
+    log("liquidate 0.5 put later in the auction", carol, gas);
 
     // Expiry, then the first round after it, then the dispute period.
     let t = now(&admin.d).await?;
@@ -285,8 +287,8 @@ async fn run_story(
     log("settle naked-put vault", bob, gas);
     let (_, gas) = p(carol, record).redeem(call, "1", carol.d.from()).await?;
     log("redeem 1 call (out of the money)", carol, gas);
-    let (_, gas) = p(carol, record).redeem(put, "1", carol.d.from()).await?;
-    log("redeem 1 put", carol, gas);
+    let (_, gas) = p(carol, record).redeem(put, "0.5", carol.d.from()).await?;
+    log("redeem 0.5 put", carol, gas);
     Ok(())
 }
 
