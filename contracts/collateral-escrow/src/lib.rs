@@ -235,8 +235,14 @@ impl CollateralEscrow {
             let mint_price = actions.iter().any(|a| a.0 == ACTION_MINT_SHORT);
             self.check_vault(&vault, mint_price)?;
         }
-        vault.last_change = self.vm().block_timestamp();
-        vault.auction_start = 0;
+        if needs_check || opens {
+            // Only a batch that passed the margin check at a price proves the vault safe at that
+            // price (a new vault is empty). A top-up or burn without a check, or an empty batch,
+            // must not refresh these, otherwise an owner could call `operate` after every round to keep an unsafe vault
+            // unliquidatable and its auction forever at the start.
+            vault.last_change = self.vm().block_timestamp();
+            vault.auction_start = 0;
+        }
         if opens {
             self.vault_counts.setter(owner).set(expected);
             let vault_type = if vault.naked { VAULT_NAKED } else { VAULT_FULL };

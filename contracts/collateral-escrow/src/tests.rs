@@ -355,3 +355,19 @@ fn action_events_carry_the_counterparty() {
         (I::LongWithdrawn::SIGNATURE_HASH, account)
     );
 }
+
+#[test]
+fn batches_without_a_margin_check_keep_the_liquidation_clock() {
+    let (vm, mut c) = setup();
+    c.operate(ALICE, U256::from(1), vec![open(VAULT_NAKED)])
+        .unwrap();
+    let id = U256::from(1);
+    let before = c.get_vault(ALICE, id);
+    // An empty batch (like a top-up, which needs no price) proves nothing about the vault's
+    // safety: it must not move `last_change` or reset an auction, or an owner could keep an
+    // unsafe vault unliquidatable by calling it after every oracle round.
+    vm.set_block_timestamp(EXPIRY - 29 * 86_400);
+    c.operate(ALICE, id, vec![]).unwrap();
+    let after = c.get_vault(ALICE, id);
+    assert_eq!((after.7, after.8), (before.7, before.8));
+}

@@ -814,9 +814,9 @@ impl Sim {
                 }
                 if needs_check {
                     check(&mut self.w, &v).ok()?;
+                    v.last_change = self.w.now;
+                    v.auction_start = 0;
                 }
-                v.last_change = self.w.now;
-                v.auction_start = 0;
                 self.perform(&effects, user)?;
                 if needs_check {
                     // No successful batch leaves a vault under-collateralised.
