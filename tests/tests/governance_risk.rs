@@ -19,7 +19,9 @@ use alloy::primitives::{Address, U256};
 use alloy::sol_types::{SolCall, SolError, SolInterface};
 use deploy::Deployer;
 use e2e::escrow::{e18, expiry_after, usdc, Clearinghouse};
-use e2e::governance::{advance, deploy_governance, now, refusal, send, Governance, DELAY};
+use e2e::governance::{
+    advance, deploy_governance, now, refusal, send, upgrade_call, Governance, DELAY,
+};
 use e2e::Harness;
 
 /// The oracle's own refusal, as the escrow passes it on (`ExternalCallReverted`).
@@ -239,6 +241,40 @@ async fn governance_bounds_the_risk_parameters_and_the_breaker_stops_only_mints(
     };
     let err: R::Unauthorized = refusal(send(&gov.guardian, c.registry, lower.clone()).await);
     assert_eq!(err.caller, gov.guardian.from());
+
+    // Upgrades of the escrow, its engine and the oracle go through governance too, and move no
+    // vault: each proxy is pointed at a fresh deployment of its implementation.
+    let vault = c.vault(alice.from(), 1).await;
+    for (proxy, package) in [
+        (c.escrow, "collateral-escrow"),
+        (c.engine, "margin-engine"),
+        (c.oracle, "oracle-adapter"),
+    ] {
+        let fresh = c
+            .admin
+            .deploy_with_constructor(
+                &e2e::artifact(package).code,
+                e2e::protocol::constructor_call(&[]),
+                U256::ZERO,
+                alloy::primitives::B256::ZERO,
+            )
+            .await
+            .expect("implementation deploys")
+            .address;
+        gov.enact(proxy, &upgrade_call(fresh, Vec::new())).await;
+        assert_eq!(
+            c.admin
+                .view(proxy, P::proxyImplementationCall {})
+                .await
+                .unwrap(),
+            fresh
+        );
+    }
+    let after = c.vault(alice.from(), 1).await;
+    assert_eq!(
+        (after.collateral, after.shortAmount, after.vaultType),
+        (vault.collateral, vault.shortAmount, vault.vaultType)
+    );
 
     // Settlement and redemption never stop: neither for the breaker nor for the pause.
     c.settle_price(expiry, 1700).await;
