@@ -376,6 +376,39 @@ fn flag(w: U256) -> Result<bool, Vec<u8>> {
     }
 }
 
+/// A word that fits in `usize`, as alloy reads offsets and lengths.
+#[cfg(not(feature = "export-abi"))]
+fn as_usize(w: U256) -> Result<usize, Vec<u8>> {
+    let limbs = w.as_limbs();
+    if limbs[1] != 0 || limbs[2] != 0 || limbs[3] != 0 {
+        return Err(rejected());
+    }
+    usize::try_from(limbs[0]).map_err(|_| rejected())
+}
+
+/// The `uint256[]` whose head word is `offset`, with the checks of alloy's (non-strict)
+/// validating decoder: offset and length fit in `usize`, the length word and the items lie
+/// within the calldata, at most 2^25 items (its 1 GiB decoding memory limit); offsets may point
+/// anywhere, trailing bytes are ignored.
+#[cfg(not(feature = "export-abi"))]
+fn word_array(args: &[u8], offset: U256) -> Result<Vec<U256>, Vec<u8>> {
+    let offset = as_usize(offset)?;
+    let tail = args.get(offset..).ok_or_else(rejected)?;
+    let [len] = static_args::<1>(tail)?;
+    let len = as_usize(len)?;
+    let items = tail.get(32..).unwrap_or_default();
+    if len > items.len() / 32 || len > 1 << 25 {
+        return Err(rejected());
+    }
+    let mut out = Vec::with_capacity(len);
+    for chunk in items.chunks_exact(32).take(len) {
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(chunk);
+        out.push(U256::from_be_bytes(bytes));
+    }
+    Ok(out)
+}
+
 #[cfg(not(feature = "export-abi"))]
 fn encode(words: &[U256]) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 * words.len());
@@ -436,21 +469,20 @@ pub fn dispatch(input: &[u8], host: &stylus_sdk::host::VM) -> stylus_sdk::ArbRes
                 .map(|v| encode(&[v]))
         }
         I::quoteStrikesCall::SELECTOR => {
-            let c = I::quoteStrikesCall::abi_decode_raw_validate(args).map_err(|_| rejected())?;
-            quote_strikes(c.spot, &c.strikes, c.timeToExpiry, c.volatility, c.rate).map(
-                |(calls, puts)| {
-                    // `(uint256[], uint256[])`: two offsets, then each array as length ‖ items.
-                    let n = calls.len();
-                    let mut words = Vec::with_capacity(4 + 2 * n);
-                    words.push(U256::from(64u8));
-                    words.push(U256::from(64 + 32 * (n + 1)));
-                    words.push(U256::from(n));
-                    words.extend(calls);
-                    words.push(U256::from(n));
-                    words.extend(puts);
-                    encode(&words)
-                },
-            )
+            let [spot, offset, time, vol, rate] = static_args::<5>(args)?;
+            let strikes = word_array(args, offset)?;
+            quote_strikes(spot, &strikes, time, vol, I256::from_raw(rate)).map(|(calls, puts)| {
+                // `(uint256[], uint256[])`: two offsets, then each array as length ‖ items.
+                let n = calls.len();
+                let mut words = Vec::with_capacity(4 + 2 * n);
+                words.push(U256::from(64u8));
+                words.push(U256::from(64 + 32 * (n + 1)));
+                words.push(U256::from(n));
+                words.extend(calls);
+                words.push(U256::from(n));
+                words.extend(puts);
+                encode(&words)
+            })
         }
         _ => return Err(rejected()),
     };

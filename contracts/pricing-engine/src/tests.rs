@@ -411,13 +411,24 @@ fn malformed_calldata_reverts_like_the_router() {
         cases.push(long);
         cases.push(data);
     }
+    // quoteStrikes' offset and length words set to every small value: pointing into the head,
+    // past the end, at overlapping or too short tails.
+    let ladder = valid_calls(3)[3].clone();
+    for word in [1usize, 5] {
+        for v in 0..=300u32 {
+            let mut data = ladder.clone();
+            let at = 4 + 32 * word;
+            data[at..at + 32].copy_from_slice(&U256::from(v).to_be_bytes::<32>());
+            cases.push(data);
+        }
+    }
     for data in cases {
         assert_eq!(dispatch(&data, &vm()), router(data.clone()), "{data:02x?}");
     }
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(1024))]
 
     /// Any word of any valid call overwritten, or the calldata cut or extended: `dispatch` gives
     /// the router's result, byte for byte.
@@ -428,7 +439,7 @@ proptest! {
         at in any::<prop::sample::Index>(),
         byte in any::<u8>(),
         word in any::<[u8; 32]>(),
-        edit in 0u8..4,
+        edit in 0u8..5,
     ) {
         let mut data = valid_calls(strikes)[which].clone();
         match edit {
@@ -442,6 +453,12 @@ proptest! {
                 data[i..i + 32].copy_from_slice(&word);
             }
             2 => data.truncate(at.index(data.len() + 1)),
+            // A small value in any word: offsets and lengths pointing anywhere.
+            3 => {
+                let words = (data.len() - 4) / 32;
+                let i = 4 + 32 * at.index(words);
+                data[i..i + 32].copy_from_slice(&U256::from(byte).to_be_bytes::<32>());
+            }
             _ => data.extend_from_slice(&word[..usize::from(byte % 33)]),
         }
         prop_assert_eq!(dispatch(&data, &vm()), router(data.clone()));
