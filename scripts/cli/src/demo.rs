@@ -221,7 +221,9 @@ async fn run_story(
             .await?,
     );
 
-    // ETH falls 30%: the naked put vault is under water.
+    // A minute later ETH falls 30%: the naked put vault is under water. (Liquidation needs a
+    // price newer than the vault's last change: same-second blocks would not do.)
+    advance(&admin.d, 60).await?;
     let crash = IMockAggregator::updateAnswerCall {
         answer: I256::try_from(1_400 * 100_000_000i64).map_err(|e| e.to_string())?,
     };
