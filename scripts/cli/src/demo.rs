@@ -318,12 +318,12 @@ async fn latest_round(d: &Deployer, feed: Address) -> Result<u128, String> {
 /// The final tables.
 pub fn text(story: &Story) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<36} {:<22} {:>10}", "step", "actor", "gas");
+    let _ = writeln!(out, "{:<54} {:<20} {:>10}", "step", "actor", "gas");
     for s in &story.steps {
-        let _ = writeln!(out, "{:<36} {:<22} {:>10}", s.step, s.actor, s.gas);
+        let _ = writeln!(out, "{:<54} {:<20} {:>10}", s.step, s.actor, s.gas);
     }
     let total: u64 = story.steps.iter().map(|s| s.gas).sum();
-    let _ = writeln!(out, "{:<36} {:<22} {:>10}\n", "total", "", total);
+    let _ = writeln!(out, "{:<54} {:<20} {:>10}\n", "total", "", total);
     let _ = writeln!(
         out,
         "{:<22} {:>12} {:>14} {:>8} {:>8}",
