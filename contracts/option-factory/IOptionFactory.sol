@@ -65,7 +65,5 @@ interface IOptionFactory {
 
     error CloneDeploymentFailed(address);
 
-    error TokenInitializationFailed(address, bytes);
-
     error IndexOutOfRange(uint256, uint256);
 }

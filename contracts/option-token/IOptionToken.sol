@@ -49,8 +49,6 @@ interface IOptionToken {
 
     function seriesInfo() external view returns (address, address, address, bool, uint256, uint64, address);
 
-    function initialize(address underlying, address strike_asset, address collateral, bool is_put, uint256 strike_price, uint64 expiry, address escrow, bytes6 underlying_symbol, bytes6 strike_symbol) external;
-
     function mintOptions(address to, uint256 amount) external;
 
     function burnOptions(address from, uint256 amount) external;
@@ -71,11 +69,5 @@ interface IOptionToken {
 
     error SupplyOverflow(uint256, uint256);
 
-    error AlreadyInitialized(address);
-
-    error NotDeployer(address, address);
-
     error ImplementationLocked();
-
-    error InvalidSeries();
 }

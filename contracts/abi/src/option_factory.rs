@@ -5,10 +5,13 @@
 //! `productId = keccak256(abi.encode(underlying, strikeAsset, collateral, isPut))`; the admin
 //! (later governance) allows it. A series adds `strikePrice` (18 decimals) and `expiry` (unix
 //! seconds, 08:00 UTC grid); its token lives at
-//! `create2(factory, seriesSalt, keccak256(cloneInitCode(implementation)))` with
+//! `create2(factory, seriesSalt, keccak256(cloneInitCode(implementation, args)))` with
 //! `seriesSalt = keccak256(abi.encode(underlying, strikeAsset, collateral, isPut, strikePrice, expiry))`,
 //! so `predictSeriesAddress` is known before `createSeries` and a series exists exactly when code
-//! exists at its address.
+//! exists at its address. The token's code is the 45-byte EIP-1167 runtime followed by the
+//! series' immutable arguments ([`SeriesArgs`]: assets, escrow, strike, expiry, flags, symbols),
+//! which the token reads from its own code; the arguments' escrow and symbols are fixed per
+//! factory and product, so the address is still a function of the series alone.
 
 // `sol!` turns events with many fields into constructors with as many arguments.
 #![allow(clippy::too_many_arguments)]
@@ -76,8 +79,6 @@ sol! {
         error SeriesAlreadyExists(address token);
         /// CREATE2 did not produce the predicted clone.
         error CloneDeploymentFailed(address predicted);
-        /// The new clone refused initialisation (its revert data is attached).
-        error TokenInitializationFailed(address token, bytes reason);
         /// Enumeration index past the end.
         error IndexOutOfRange(uint256 index, uint256 count);
 
@@ -89,7 +90,8 @@ sol! {
         /// Admin only.
         function setAdmin(address newAdmin) external;
 
-        /// Admin only: allow a product; reads `symbol()` of the underlying and strike asset.
+        /// Admin only: allow a product; reads `symbol()` of the underlying and strike asset on
+        /// the first allowance (later ones keep those symbols: series addresses depend on them).
         function allowProduct(address underlying, address strikeAsset, address collateral, bool isPut) external returns (bytes32);
         /// Admin only: stop new series of a product (existing series are unaffected).
         function disallowProduct(address underlying, address strikeAsset, address collateral, bool isPut) external returns (bytes32);
@@ -140,36 +142,151 @@ pub const MAX_EXPIRY_HORIZON: u64 = 3_650 * SECONDS_PER_DAY;
 /// Keeps `strike * amount` far from overflow in the escrow and fits the token's 96-bit field.
 pub const MAX_STRIKE: u128 = 10_000_000_000 * crate::PRICE_SCALE;
 
-/// Length of the EIP-1167 runtime of every series token.
+/// Length of the EIP-1167 runtime that starts every series token's code.
 pub const CLONE_RUNTIME_LEN: usize = 45;
+/// Length of the immutable series arguments appended to the runtime (layout: [`SeriesArgs`]).
+pub const SERIES_ARGS_LEN: usize = 93;
+/// Length of a series token's code: the EIP-1167 runtime followed by its series arguments.
+pub const SERIES_CODE_LEN: usize = CLONE_RUNTIME_LEN + SERIES_ARGS_LEN;
+/// The 10-byte constructor of every series token: returns the 138 bytes after it.
+// RETURNDATASIZE(0) PUSH1 138 DUP1 PUSH1 10 RETURNDATASIZE(0) CODECOPY DUP2(0) RETURN
+pub const CLONE_CONSTRUCTOR: [u8; 10] = [
+    0x3d,
+    0x60,
+    SERIES_CODE_LEN as u8,
+    0x80,
+    0x60,
+    0x0a,
+    0x3d,
+    0x39,
+    0x81,
+    0xf3,
+];
+/// Length of a series token's init code.
+pub const SERIES_INIT_CODE_LEN: usize = CLONE_CONSTRUCTOR.len() + SERIES_CODE_LEN;
+// Every strike the factory accepts fits the 12 bytes the token's code gives it.
+const _: () = assert!(MAX_STRIKE >> 96 == 0);
+/// Symbols are cut to this many bytes (see `option_token::symbol_bytes`).
+const SYMBOL_LEN: usize = crate::option_token::MAX_ASSET_SYMBOL_BYTES;
+
+/// The series a token stands for, appended to its EIP-1167 runtime ("clone with immutable args")
+/// so that the token reads it from its own code instead of storage. All integers big-endian,
+/// offsets into the token's code:
+///
+/// | offset | bytes | field |
+/// | --- | --- | --- |
+/// | 45 | 20 | underlying |
+/// | 65 | 20 | strike asset |
+/// | 85 | 20 | escrow (the only account that mints and burns) |
+/// | 105 | 12 | strike price (18 decimals; the factory bounds it to `MAX_STRIKE` < 2^96) |
+/// | 117 | 8 | expiry (unix seconds) |
+/// | 125 | 1 | flags: bit 0 = put, bit 1 = the collateral is the strike asset (else the underlying) |
+/// | 126 | 6 | underlying symbol (zero-padded) |
+/// | 132 | 6 | strike asset symbol (zero-padded) |
+///
+/// The code is part of the CREATE2 init code, so the token's address commits to every field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeriesArgs {
+    pub underlying: Address,
+    pub strike_asset: Address,
+    pub escrow: Address,
+    pub strike_price: U256,
+    pub expiry: u64,
+    pub is_put: bool,
+    pub collateral_is_strike: bool,
+    pub underlying_symbol: [u8; SYMBOL_LEN],
+    pub strike_symbol: [u8; SYMBOL_LEN],
+}
+
+impl SeriesArgs {
+    /// The collateral asset: the strike asset or the underlying.
+    pub fn collateral(&self) -> Address {
+        if self.collateral_is_strike {
+            self.strike_asset
+        } else {
+            self.underlying
+        }
+    }
+
+    /// The packed arguments (a strike above 2^96 - 1 keeps only its low 96 bits).
+    pub fn encode(&self) -> [u8; SERIES_ARGS_LEN] {
+        let mut out = [0u8; SERIES_ARGS_LEN];
+        out[..20].copy_from_slice(self.underlying.as_slice());
+        out[20..40].copy_from_slice(self.strike_asset.as_slice());
+        out[40..60].copy_from_slice(self.escrow.as_slice());
+        out[60..72].copy_from_slice(&self.strike_price.to_be_bytes::<32>()[20..]);
+        out[72..80].copy_from_slice(&self.expiry.to_be_bytes());
+        out[80] = u8::from(self.is_put) | (u8::from(self.collateral_is_strike) << 1);
+        out[81..87].copy_from_slice(&self.underlying_symbol);
+        out[87..93].copy_from_slice(&self.strike_symbol);
+        out
+    }
+
+    /// The arguments of a series token's code, if `code` is one: the EIP-1167 runtime (any
+    /// implementation) followed by the arguments.
+    pub fn from_code(code: &[u8]) -> Option<Self> {
+        if code.len() != SERIES_CODE_LEN
+            || code[..10] != EIP1167_HEAD
+            || code[30..CLONE_RUNTIME_LEN] != EIP1167_TAIL
+        {
+            return None;
+        }
+        let args = &code[CLONE_RUNTIME_LEN..];
+        let mut strike = [0u8; 32];
+        strike[20..].copy_from_slice(&args[60..72]);
+        let mut expiry = [0u8; 8];
+        expiry.copy_from_slice(&args[72..80]);
+        let mut underlying_symbol = [0u8; SYMBOL_LEN];
+        underlying_symbol.copy_from_slice(&args[81..87]);
+        let mut strike_symbol = [0u8; SYMBOL_LEN];
+        strike_symbol.copy_from_slice(&args[87..93]);
+        Some(Self {
+            underlying: Address::from_slice(&args[..20]),
+            strike_asset: Address::from_slice(&args[20..40]),
+            escrow: Address::from_slice(&args[40..60]),
+            strike_price: U256::from_be_bytes(strike),
+            expiry: u64::from_be_bytes(expiry),
+            is_put: args[80] & 1 != 0,
+            collateral_is_strike: args[80] & 2 != 0,
+            underlying_symbol,
+            strike_symbol,
+        })
+    }
+}
+
+const EIP1167_HEAD: [u8; 10] = [0x36, 0x3d, 0x3d, 0x37, 0x3d, 0x3d, 0x3d, 0x36, 0x3d, 0x73];
+const EIP1167_TAIL: [u8; 15] = [
+    0x5a, 0xf4, 0x3d, 0x82, 0x80, 0x3e, 0x90, 0x3d, 0x91, 0x60, 0x2b, 0x57, 0xfd, 0x5b, 0xf3,
+];
 
 /// The 45-byte EIP-1167 runtime delegating every call to `implementation`.
-pub fn clone_runtime_code(implementation: Address) -> [u8; 45] {
-    let mut code = [0u8; 45];
-    code[..10].copy_from_slice(&[0x36, 0x3d, 0x3d, 0x37, 0x3d, 0x3d, 0x3d, 0x36, 0x3d, 0x73]);
+pub fn clone_runtime_code(implementation: Address) -> [u8; CLONE_RUNTIME_LEN] {
+    let mut code = [0u8; CLONE_RUNTIME_LEN];
+    code[..10].copy_from_slice(&EIP1167_HEAD);
     code[10..30].copy_from_slice(implementation.as_slice());
-    code[30..].copy_from_slice(&[
-        0x5a, 0xf4, 0x3d, 0x82, 0x80, 0x3e, 0x90, 0x3d, 0x91, 0x60, 0x2b, 0x57, 0xfd, 0x5b, 0xf3,
-    ]);
+    code[30..].copy_from_slice(&EIP1167_TAIL);
     code
 }
 
-/// The implementation a 45-byte EIP-1167 runtime delegates to, if `code` is one.
-pub fn clone_implementation(code: &[u8]) -> Option<Address> {
-    if code.len() != 45 {
-        return None;
-    }
-    let implementation = Address::from_slice(&code[10..30]);
-    (clone_runtime_code(implementation)[..] == *code).then_some(implementation)
+/// A series token's code: the EIP-1167 runtime of `implementation`, then `args`.
+pub fn series_code(implementation: Address, args: &SeriesArgs) -> [u8; SERIES_CODE_LEN] {
+    let mut code = [0u8; SERIES_CODE_LEN];
+    code[..CLONE_RUNTIME_LEN].copy_from_slice(&clone_runtime_code(implementation));
+    code[CLONE_RUNTIME_LEN..].copy_from_slice(&args.encode());
+    code
 }
 
-/// Init code of a clone: a 10-byte constructor that returns the 45-byte runtime after it.
-pub fn clone_init_code(implementation: Address) -> [u8; 55] {
-    let mut code = [0u8; 55];
-    // RETURNDATASIZE(0) PUSH1 45 DUP1 PUSH1 10 RETURNDATASIZE(0) CODECOPY DUP2(0) RETURN
-    code[..10].copy_from_slice(&[0x3d, 0x60, 0x2d, 0x80, 0x60, 0x0a, 0x3d, 0x39, 0x81, 0xf3]);
-    code[10..].copy_from_slice(&clone_runtime_code(implementation));
-    code
+/// Init code of a series token: [`CLONE_CONSTRUCTOR`], then the code it returns.
+pub fn series_init_code_of(code: &[u8; SERIES_CODE_LEN]) -> [u8; SERIES_INIT_CODE_LEN] {
+    let mut init = [0u8; SERIES_INIT_CODE_LEN];
+    init[..CLONE_CONSTRUCTOR.len()].copy_from_slice(&CLONE_CONSTRUCTOR);
+    init[CLONE_CONSTRUCTOR.len()..].copy_from_slice(code);
+    init
+}
+
+/// Init code of the series token of `implementation` with `args`.
+pub fn clone_init_code(implementation: Address, args: &SeriesArgs) -> [u8; SERIES_INIT_CODE_LEN] {
+    series_init_code_of(&series_code(implementation, args))
 }
 
 /// `abi.encode(underlying, strikeAsset, collateral, isPut)`, hashed into the product id. Contracts
@@ -254,9 +371,15 @@ pub fn series_salt(
     ))
 }
 
-/// Address of the clone of `implementation` that `deployer` creates with `salt` (software keccak).
-pub fn predict_clone_address(deployer: Address, salt: B256, implementation: Address) -> Address {
-    let init_code_hash = keccak256(clone_init_code(implementation));
+/// Address of the series token of `implementation` with `args` that `deployer` creates with
+/// `salt` (software keccak).
+pub fn predict_clone_address(
+    deployer: Address,
+    salt: B256,
+    implementation: Address,
+    args: &SeriesArgs,
+) -> Address {
+    let init_code_hash = keccak256(clone_init_code(implementation, args));
     Address::from_slice(&keccak256(create2_preimage(deployer, salt, init_code_hash))[12..])
 }
 
@@ -265,30 +388,85 @@ mod tests {
     use super::*;
     use alloy_primitives::{address, b256, hex};
 
-    #[test]
-    fn clone_code_is_the_eip1167_reference() {
-        // Reference bytecode from the EIP-1167 text, with implementation 0xbebe…be.
-        let implementation = address!("bebebebebebebebebebebebebebebebebebebebe");
-        assert_eq!(
-            clone_runtime_code(implementation)[..],
-            hex!("363d3d373d3d3d363d73bebebebebebebebebebebebebebebebebebebebe5af43d82803e903d91602b57fd5bf3")[..]
-        );
-        assert_eq!(
-            clone_init_code(implementation)[..],
-            hex!("3d602d80600a3d3981f3363d3d373d3d3d363d73bebebebebebebebebebebebebebebebebebebebe5af43d82803e903d91602b57fd5bf3")[..]
-        );
+    fn args() -> SeriesArgs {
+        SeriesArgs {
+            underlying: address!("1111111111111111111111111111111111111111"),
+            strike_asset: address!("2222222222222222222222222222222222222222"),
+            escrow: address!("3333333333333333333333333333333333333333"),
+            strike_price: U256::from(MAX_STRIKE),
+            expiry: 1_795_766_400,
+            is_put: true,
+            collateral_is_strike: true,
+            underlying_symbol: *b"WETH\0\0",
+            strike_symbol: *b"USDC.e",
+        }
     }
 
     #[test]
-    fn clone_implementation_recognises_only_clones() {
+    fn clone_code_is_the_eip1167_reference_then_the_args() {
+        // Reference bytecode from the EIP-1167 text, with implementation 0xbebe…be.
+        let implementation = address!("bebebebebebebebebebebebebebebebebebebebe");
+        let reference = hex!("363d3d373d3d3d363d73bebebebebebebebebebebebebebebebebebebebe5af43d82803e903d91602b57fd5bf3");
+        assert_eq!(clone_runtime_code(implementation)[..], reference[..]);
+        let code = series_code(implementation, &args());
+        assert_eq!(code[..CLONE_RUNTIME_LEN], reference[..]);
+        assert_eq!(code[CLONE_RUNTIME_LEN..], args().encode()[..]);
+        let init = clone_init_code(implementation, &args());
+        assert_eq!(init[..10], hex!("3d608a80600a3d3981f3")[..]);
+        assert_eq!(init[10..], code[..]);
+    }
+
+    #[test]
+    fn args_layout_is_the_documented_one() {
+        let packed = args().encode();
+        assert_eq!(packed[..20], [0x11; 20]);
+        assert_eq!(packed[20..40], [0x22; 20]);
+        assert_eq!(packed[40..60], [0x33; 20]);
+        assert_eq!(
+            packed[60..72],
+            U256::from(MAX_STRIKE).to_be_bytes::<32>()[20..]
+        );
+        assert_eq!(packed[72..80], 1_795_766_400u64.to_be_bytes());
+        assert_eq!(packed[80], 3);
+        assert_eq!(&packed[81..], b"WETH\0\0USDC.e");
+    }
+
+    #[test]
+    fn args_round_trip_through_the_code() {
         let implementation = address!("00000000000000000000000000000000000000aa");
-        let runtime = clone_runtime_code(implementation);
-        assert_eq!(clone_implementation(&runtime), Some(implementation));
-        let mut altered = runtime;
+        for (is_put, collateral_is_strike) in [(false, false), (true, false), (false, true)] {
+            let series = SeriesArgs {
+                is_put,
+                collateral_is_strike,
+                ..args()
+            };
+            let code = series_code(implementation, &series);
+            assert_eq!(SeriesArgs::from_code(&code), Some(series));
+        }
+        assert_eq!(args().collateral(), args().strike_asset);
+        let call = SeriesArgs {
+            collateral_is_strike: false,
+            ..args()
+        };
+        assert_eq!(call.collateral(), call.underlying);
+    }
+
+    #[test]
+    fn only_series_code_has_args() {
+        let implementation = address!("00000000000000000000000000000000000000aa");
+        let code = series_code(implementation, &args());
+        let mut altered = code;
         altered[44] = 0x00;
-        assert_eq!(clone_implementation(&altered), None);
-        assert_eq!(clone_implementation(&runtime[..44]), None);
-        assert_eq!(clone_implementation(&[0xef, 0xf0, 0x00, 0x00]), None);
+        assert_eq!(SeriesArgs::from_code(&altered), None);
+        let mut altered = code;
+        altered[0] = 0x00;
+        assert_eq!(SeriesArgs::from_code(&altered), None);
+        assert_eq!(SeriesArgs::from_code(&code[..SERIES_CODE_LEN - 1]), None);
+        assert_eq!(
+            SeriesArgs::from_code(&clone_runtime_code(implementation)),
+            None
+        );
+        assert_eq!(SeriesArgs::from_code(&[0xef, 0xf0, 0x00, 0x00]), None);
     }
 
     #[test]
@@ -344,8 +522,8 @@ mod tests {
         let implementation = address!("00000000000000000000000000000000000001e1");
         let salt = b256!("0101010101010101010101010101010101010101010101010101010101010101");
         assert_eq!(
-            predict_clone_address(deployer, salt, implementation),
-            deployer.create2(salt, keccak256(clone_init_code(implementation)))
+            predict_clone_address(deployer, salt, implementation, &args()),
+            deployer.create2(salt, keccak256(clone_init_code(implementation, &args())))
         );
     }
 }

@@ -15,12 +15,12 @@
 //! - The token does not look at the clock: minting after expiry or burning at settlement is the
 //!   escrow's policy. `seriesInfo()` returns the whole series in one call.
 //!
-//! Initialisation: a clone is initialised exactly once, in the factory's `createSeries`
-//! transaction, by the address that deployed it with CREATE2; the token checks that
-//! `create2(msg.sender, seriesSalt(params), keccak(cloneInitCode(implementation)))` is its own
-//! address, so its stored parameters are bound to its address. The implementation itself (any
-//! account whose code is not the 45-byte EIP-1167 proxy) refuses every state change with
-//! `ImplementationLocked()`.
+//! Series data: a token's code is the 45-byte EIP-1167 runtime followed by its series
+//! (`option_factory::SeriesArgs`), written once by the factory's CREATE2 and read by the token
+//! from its own code; there is no initialisation and no series storage. The token's address
+//! commits to that code, so the series is bound to the address (`isSeries` on the factory checks
+//! it). The implementation itself (any account whose code is not a series token's) refuses every
+//! state change with `ImplementationLocked()`.
 
 use alloy_primitives::FixedBytes;
 use alloy_sol_types::sol;
@@ -33,17 +33,6 @@ sol! {
         event Transfer(address indexed from, address indexed to, uint256 value);
         /// ERC-20 allowance set by `approve`, `permit` or spent by `transferFrom`.
         event Approval(address indexed owner, address indexed spender, uint256 value);
-        /// The clone received its series (once, from its deployer).
-        event SeriesInitialized(
-            address indexed underlying,
-            address indexed strikeAsset,
-            address indexed collateral,
-            bool isPut,
-            uint256 strikePrice,
-            uint64 expiry,
-            address escrow
-        );
-
         /// `from` lacks `needed` tokens (ERC-6093).
         error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed);
         /// `spender` may spend only `allowance` of `needed` (ERC-6093).
@@ -61,14 +50,8 @@ sol! {
         error NotEscrow(address caller, address escrow);
         /// Minting `amount` would push the supply past 2^256-1.
         error SupplyOverflow(uint256 totalSupply, uint256 amount);
-        /// The token already holds a series.
-        error AlreadyInitialized(address token);
-        /// `caller` did not deploy this clone with the salt of the given series.
-        error NotDeployer(address caller, address expectedToken);
         /// The implementation (not a clone) is locked: use a series clone.
         error ImplementationLocked();
-        /// A series parameter the factory should have refused (zero address, strike or expiry).
-        error InvalidSeries();
 
         // --- ERC-20 ---
         function name() external view returns (string memory);
@@ -129,21 +112,7 @@ sol! {
                 address escrow
             );
 
-        // --- lifecycle (factory, escrow) ---
-        /// Called once by the factory right after it deploys the clone. The symbols (UTF-8, zero
-        /// padded, at most 6 bytes) label the token's `name` and `symbol`. The collateral must be
-        /// the underlying or the strike asset.
-        function initialize(
-            address underlying,
-            address strikeAsset,
-            address collateral,
-            bool isPut,
-            uint256 strikePrice,
-            uint64 expiry,
-            address escrow,
-            bytes6 underlyingSymbol,
-            bytes6 strikeSymbol
-        ) external;
+        // --- supply (escrow) ---
         /// Escrow only: creates `amount` options for `to`.
         function mintOptions(address to, uint256 amount) external;
         /// Escrow only: destroys `amount` options of `from` (no allowance is checked).
@@ -155,7 +124,7 @@ sol! {
 pub const PERMIT_VERSION: &str = "1";
 
 /// Longest asset symbol (in bytes) kept in an option token's name and symbol: both fit beside
-/// the strike asset's address in one storage slot (`WETH`, `USDC.e`, `wstETH` fit whole).
+/// the other series arguments in the token's code (`WETH`, `USDC.e`, `wstETH` fit whole).
 pub const MAX_ASSET_SYMBOL_BYTES: usize = 6;
 
 /// `symbol` as an option token stores it: its first [`MAX_ASSET_SYMBOL_BYTES`] bytes, cut at a

@@ -1,10 +1,13 @@
 //! `OptionFactory`: allowed products, series creation and the series registry.
 //!
 //! The admin (later governance) allows products `(underlying, strikeAsset, collateral, isPut)`;
-//! the factory reads the two assets' `symbol()` once, then, so that creating a series costs no
+//! the factory reads the two assets' `symbol()` on the first allowance and keeps them (they are
+//! part of every series token's code, hence of its address), so creating a series costs no
 //! external token call. Anyone creates a series of an allowed product: the factory checks expiry
-//! and strike, deploys a 45-byte EIP-1167 clone of the `OptionToken` implementation with CREATE2
-//! (salt = hash of the series) and initialises it in the same transaction. A series exists
+//! and strike and deploys, with CREATE2 (salt = hash of the series), an EIP-1167 clone of the
+//! `OptionToken` implementation whose code carries the series after the 45-byte runtime
+//! (`abi::option_factory::SeriesArgs`); the token reads it from there, so no call and no series
+//! storage in the token follow. The escrow in the code is the factory's, set once. A series exists
 //! exactly when code exists at its predicted address, so duplicates, lookups and `isSeries` need
 //! no mapping; the registry keeps one slot per series for enumeration. Interface, events and
 //! errors: `abi::option_factory`. The factory runs behind the ERC-1967 proxy
@@ -14,12 +17,13 @@ extern crate alloc;
 
 use abi::erc20::IERC20;
 use abi::option_factory::{
-    clone_init_code, create2_preimage, product_id_preimage, series_salt_preimage, IOptionFactory,
-    CLONE_RUNTIME_LEN, EXPIRY_TIME_OF_DAY, MAX_EXPIRY_HORIZON, MAX_STRIKE, SECONDS_PER_DAY,
+    clone_init_code, create2_preimage, product_id_preimage, series_init_code_of,
+    series_salt_preimage, IOptionFactory, SeriesArgs, EXPIRY_TIME_OF_DAY, MAX_EXPIRY_HORIZON,
+    MAX_STRIKE, SECONDS_PER_DAY, SERIES_CODE_LEN,
 };
-use abi::option_token::{symbol_bytes, IOptionToken, MAX_ASSET_SYMBOL_BYTES};
+use abi::option_token::{symbol_bytes, MAX_ASSET_SYMBOL_BYTES};
 use abi::proxy::IInitializable::InvalidInitialization;
-use alloc::{string::String, vec::Vec};
+use alloc::string::String;
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_sol_types::SolCall;
 use stylus_sdk::{
@@ -49,13 +53,14 @@ pub enum OptionFactoryError {
     StrikeTooHigh(IOptionFactory::StrikeTooHigh),
     SeriesAlreadyExists(IOptionFactory::SeriesAlreadyExists),
     CloneDeploymentFailed(IOptionFactory::CloneDeploymentFailed),
-    TokenInitializationFailed(IOptionFactory::TokenInitializationFailed),
     IndexOutOfRange(IOptionFactory::IndexOutOfRange),
 }
 
 type FactoryResult<T> = Result<T, OptionFactoryError>;
 
-/// One product: whether new series may be created, and the labels its tokens carry (one slot).
+/// One product: whether new series may be created, and the labels its tokens carry (one slot;
+/// the labels are set on the first allowance and never change: every series' address depends on
+/// them).
 #[storage]
 pub struct Product {
     allowed: StorageBool,
@@ -156,13 +161,26 @@ impl OptionFactory {
                 },
             ));
         }
-        let underlying_symbol = self.read_symbol(underlying)?;
-        let strike_symbol = self.read_symbol(strike_asset)?;
         let id = self.product_key(underlying, strike_asset, collateral, is_put);
+        let (stored_underlying, stored_strike) = {
+            let product = self.products.getter(id);
+            (product.underlying_symbol.get(), product.strike_symbol.get())
+        };
+        // Symbols are never empty once read, so an empty one means a first allowance.
+        let (underlying_symbol, strike_symbol) = if stored_underlying.is_zero() {
+            (
+                self.read_symbol(underlying)?,
+                self.read_symbol(strike_asset)?,
+            )
+        } else {
+            (stored_underlying, stored_strike)
+        };
         let mut product = self.products.setter(id);
         product.allowed.set(true);
-        product.underlying_symbol.set(underlying_symbol);
-        product.strike_symbol.set(strike_symbol);
+        if stored_underlying.is_zero() {
+            product.underlying_symbol.set(underlying_symbol);
+            product.strike_symbol.set(strike_symbol);
+        }
         self.emit_product(
             id,
             underlying,
@@ -261,7 +279,19 @@ impl OptionFactory {
             strike_price,
             expiry,
         );
-        let init_code = clone_init_code(implementation);
+        // An allowed product's collateral is its underlying or its strike asset.
+        let args = SeriesArgs {
+            underlying,
+            strike_asset,
+            escrow: self.escrow.get(),
+            strike_price,
+            expiry,
+            is_put,
+            collateral_is_strike: collateral == strike_asset,
+            underlying_symbol: underlying_symbol.0,
+            strike_symbol: strike_symbol.0,
+        };
+        let init_code = clone_init_code(implementation, &args);
         let token = self.clone_address(salt, &init_code);
         if self.vm().code_size(token) != 0 {
             return Err(OptionFactoryError::SeriesAlreadyExists(
@@ -269,7 +299,7 @@ impl OptionFactory {
             ));
         }
 
-        // Effects before the two interactions (both with code this factory trusts).
+        // Effects before the one interaction (CREATE2 of code this factory wrote).
         let index = U256::from(self.series.len());
         self.series.push(token);
         self.vm().log(IOptionFactory::SeriesCreated {
@@ -285,8 +315,8 @@ impl OptionFactory {
             creator: self.vm().msg_sender(),
         });
 
-        // SAFETY: the init code only returns the EIP-1167 runtime; it calls nothing, so no
-        // storage of this factory can change under the cache.
+        // SAFETY: the init code only returns the token's code; it calls nothing, so no storage
+        // of this factory can change under the cache.
         let deployed = unsafe {
             RawDeploy::new()
                 .salt(salt)
@@ -297,33 +327,12 @@ impl OptionFactory {
                 IOptionFactory::CloneDeploymentFailed { predicted: token },
             ));
         }
-        let initialize = IOptionToken::initializeCall {
-            underlying,
-            strikeAsset: strike_asset,
-            collateral,
-            isPut: is_put,
-            strikePrice: strike_price,
-            expiry,
-            escrow: self.escrow.get(),
-            underlyingSymbol: underlying_symbol,
-            strikeSymbol: strike_symbol,
-        };
-        let context = Call::new_mutating(self);
-        if let Err(error) = call(self.vm(), context, token, &initialize.abi_encode()) {
-            let reason = match error {
-                stylus_sdk::stylus_core::calls::errors::Error::Revert(data) => data,
-                stylus_sdk::stylus_core::calls::errors::Error::AbiDecodingFailed(_) => Vec::new(),
-            };
-            return Err(OptionFactoryError::TokenInitializationFailed(
-                IOptionFactory::TokenInitializationFailed {
-                    token,
-                    reason: reason.into(),
-                },
-            ));
-        }
         Ok(token)
     }
 
+    /// The address is a function of the series alone: the implementation and the escrow are
+    /// set once, and a product's symbols never change after its first allowance (a product never
+    /// allowed has no series, so its prediction is of no use).
     pub fn predict_series_address(
         &self,
         underlying: Address,
@@ -341,7 +350,21 @@ impl OptionFactory {
             strike_price,
             expiry,
         );
-        self.clone_address(salt, &clone_init_code(self.implementation.get()))
+        let product =
+            self.products
+                .getter(self.product_key(underlying, strike_asset, collateral, is_put));
+        let args = SeriesArgs {
+            underlying,
+            strike_asset,
+            escrow: self.escrow.get(),
+            strike_price,
+            expiry,
+            is_put,
+            collateral_is_strike: collateral == strike_asset,
+            underlying_symbol: product.underlying_symbol.get().0,
+            strike_symbol: product.strike_symbol.get().0,
+        };
+        self.clone_address(salt, &clone_init_code(self.implementation.get(), &args))
     }
 
     pub fn get_series(
@@ -368,28 +391,28 @@ impl OptionFactory {
         }
     }
 
-    /// A token is a series of this factory when the series it reports hashes to its own address
-    /// (CREATE2 by this factory: nobody else can put code there).
+    /// A token is a series of this factory when CREATE2 by this factory, with the salt of the
+    /// series in its code and that code, gives its address (nobody else can put code there).
     pub fn is_series(&self, token: Address) -> bool {
-        if self.vm().code_size(token) != CLONE_RUNTIME_LEN {
+        if self.vm().code_size(token) != SERIES_CODE_LEN {
             return false;
         }
-        let query = IOptionToken::seriesInfoCall {}.abi_encode();
-        let Ok(answer) = static_call(self.vm(), Call::new(), token, &query) else {
+        let code = self.vm().code(token);
+        let (Some(series), Ok(code)) = (
+            SeriesArgs::from_code(&code),
+            <[u8; SERIES_CODE_LEN]>::try_from(code.as_slice()),
+        ) else {
             return false;
         };
-        let Ok(info) = IOptionToken::seriesInfoCall::abi_decode_returns(&answer) else {
-            return false;
-        };
-        token
-            == self.predict_series_address(
-                info.underlying,
-                info.strikeAsset,
-                info.collateral,
-                info.isPut,
-                info.strikePrice,
-                info.expiry,
-            )
+        let salt = self.salt(
+            series.underlying,
+            series.strike_asset,
+            series.collateral(),
+            series.is_put,
+            series.strike_price,
+            series.expiry,
+        );
+        token == self.clone_address(salt, &series_init_code_of(&code))
     }
 
     pub fn series_count(&self) -> U256 {

@@ -1,15 +1,14 @@
-//! Unit tests of `OptionFactory` on a `TestVM`. Clones run the real `OptionToken` code (routed
-//! through the SDK's own entrypoint router, in their own storage); ERC-20 assets are mocks.
+//! Unit tests of `OptionFactory` on a `TestVM`. Clones run the real `OptionToken` code (in their
+//! own storage, with the code the factory's CREATE2 gave them); ERC-20 assets are mocks.
 
 use super::*;
 use crate::test_chain::TestChain;
-use abi::option_factory::{clone_runtime_code, predict_clone_address, series_salt};
+use abi::option_factory::{predict_clone_address, series_code, series_salt};
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::{SolError, SolEvent};
 use option_token::OptionToken;
 use proptest::prelude::*;
-use std::{cell::RefCell, rc::Rc};
-use stylus_sdk::{abi::router_entrypoint, host::VM, testing::TestVM};
+use stylus_sdk::testing::TestVM;
 
 const FACTORY: Address = address!("000000000000000000000000000000000000fac7");
 const IMPLEMENTATION: Address = address!("00000000000000000000000000000000000011e1");
@@ -25,6 +24,21 @@ const NOW: u64 = EXPIRY - 30 * 86_400;
 
 fn strike(units: u64) -> U256 {
     U256::from(units) * U256::from(abi::PRICE_SCALE)
+}
+
+/// The code arguments of a WETH/USDC series (calls collateralised in WETH, puts in USDC).
+fn args(is_put: bool, strike_price: U256, expiry: u64) -> SeriesArgs {
+    SeriesArgs {
+        underlying: WETH,
+        strike_asset: USDC,
+        escrow: ESCROW,
+        strike_price,
+        expiry,
+        is_put,
+        collateral_is_strike: is_put,
+        underlying_symbol: symbol_bytes("WETH").0,
+        strike_symbol: symbol_bytes("USDC").0,
+    }
 }
 
 /// Answers `symbol()` with `symbol` ABI-encoded as a string.
@@ -45,8 +59,6 @@ struct Setup {
     vm: TestVM,
     chain: TestChain,
     factory: OptionFactory,
-    /// Storage of every clone, by address (each clone has its own).
-    clones: Rc<RefCell<Vec<(Address, TestVM)>>>,
 }
 
 impl Setup {
@@ -72,56 +84,22 @@ impl Setup {
         erc20(&chain, WETH, "WETH");
         erc20(&chain, USDC, "USDC");
         let factory = OptionFactory::from(&chain);
-        Self {
-            vm,
-            chain,
-            factory,
-            clones: Rc::default(),
-        }
-    }
-
-    /// Makes calls to `token` run the real `OptionToken` in that clone's own storage.
-    fn route_clone(&self, token: Address) {
-        let token_vm = TestVM::new();
-        token_vm.set_contract_address(token);
-        token_vm.set_code(token, clone_runtime_code(IMPLEMENTATION).to_vec());
-        token_vm.set_block_timestamp(NOW);
-        self.clones.borrow_mut().push((token, token_vm.clone()));
-        let token_chain = TestChain::new(token_vm.clone());
-        self.chain.on_call(
-            token,
-            Box::new(move |caller, _, data| {
-                token_vm.set_sender(caller);
-                let host = VM {
-                    host: Box::new(token_chain.clone()),
-                };
-                router_entrypoint::<OptionToken, OptionToken>(data.to_vec(), host)
-            }),
-        );
+        Self { vm, chain, factory }
     }
 
     fn create(&mut self, is_put: bool, strike_price: U256, expiry: u64) -> FactoryResult<Address> {
         let collateral = if is_put { USDC } else { WETH };
-        let predicted = self.factory.predict_series_address(
-            WETH,
-            USDC,
-            collateral,
-            is_put,
-            strike_price,
-            expiry,
-        );
-        self.route_clone(predicted);
         self.factory
             .create_series(WETH, USDC, collateral, is_put, strike_price, expiry)
     }
 
-    fn clone_vm(&self, token: Address) -> TestVM {
-        let clones = self.clones.borrow();
-        clones
-            .iter()
-            .find(|(a, _)| *a == token)
-            .map(|(_, vm)| vm.clone())
-            .unwrap()
+    /// The real `OptionToken` running in the clone at `token`, with the code CREATE2 gave it.
+    fn clone_token(&self, token: Address) -> OptionToken {
+        let token_vm = TestVM::new();
+        token_vm.set_contract_address(token);
+        token_vm.set_code(token, self.vm.code(token));
+        token_vm.set_block_timestamp(NOW);
+        OptionToken::from(&TestChain::new(token_vm))
     }
 }
 
@@ -135,6 +113,7 @@ fn expect_error<E: SolError>(result: FactoryResult<impl core::fmt::Debug>, expec
 #[test]
 fn creates_a_clone_at_the_predicted_address() {
     let mut s = Setup::new();
+    let calls = s.chain.calls().len();
     let predicted = s
         .factory
         .predict_series_address(WETH, USDC, WETH, false, strike(3000), EXPIRY);
@@ -142,7 +121,12 @@ fn creates_a_clone_at_the_predicted_address() {
     let salt = series_salt(WETH, USDC, WETH, false, strike(3000), EXPIRY);
     assert_eq!(
         predicted,
-        predict_clone_address(FACTORY, salt, IMPLEMENTATION)
+        predict_clone_address(
+            FACTORY,
+            salt,
+            IMPLEMENTATION,
+            &args(false, strike(3000), EXPIRY)
+        )
     );
     assert_eq!(
         s.factory
@@ -154,8 +138,10 @@ fn creates_a_clone_at_the_predicted_address() {
     assert_eq!(token, predicted);
     assert_eq!(
         s.vm.code(token),
-        clone_runtime_code(IMPLEMENTATION).to_vec()
+        series_code(IMPLEMENTATION, &args(false, strike(3000), EXPIRY)).to_vec()
     );
+    // Nothing but CREATE2: no call to the new token, no symbol() read.
+    assert_eq!(s.chain.calls().len(), calls);
     assert_eq!(
         s.factory
             .get_series(WETH, USDC, WETH, false, strike(3000), EXPIRY),
@@ -165,9 +151,8 @@ fn creates_a_clone_at_the_predicted_address() {
     assert_eq!(s.factory.series_at(U256::ZERO).unwrap(), token);
     assert!(s.factory.is_series(token));
 
-    // The clone really holds its series, initialised by the factory.
-    let token_vm = s.clone_vm(token);
-    let view = OptionToken::from(&TestChain::new(token_vm));
+    // The clone really holds its series, in its code.
+    let view = s.clone_token(token);
     assert_eq!(
         view.series_info(),
         (WETH, USDC, WETH, false, strike(3000), EXPIRY, ESCROW)
@@ -298,7 +283,7 @@ fn strike_must_be_positive_and_bounded() {
     // The bounds themselves are accepted: 1 wei of strike and MAX_STRIKE.
     s.create(true, U256::from(1), EXPIRY).unwrap();
     let token = s.create(true, max, EXPIRY).unwrap();
-    let view = OptionToken::from(&TestChain::new(s.clone_vm(token)));
+    let view = s.clone_token(token);
     assert_eq!(view.strike_price(), max);
     assert_eq!(view.symbol(), "WETH-USDC 27NOV26 10000000000 P");
 }
@@ -340,45 +325,46 @@ fn is_series_rejects_foreign_accounts() {
     let token = s.create(false, strike(3000), EXPIRY).unwrap();
     assert!(!s.factory.is_series(ALICE));
     assert!(!s.factory.is_series(WETH));
-    // A clone of the same implementation deployed by someone else, holding a copied series.
+    // The same code deployed by someone else.
     let impostor = predict_clone_address(
         ALICE,
         series_salt(WETH, USDC, WETH, false, strike(3000), EXPIRY),
         IMPLEMENTATION,
+        &args(false, strike(3000), EXPIRY),
     );
-    s.vm.set_code(impostor, clone_runtime_code(IMPLEMENTATION).to_vec());
-    let answer = s.clone_vm(token);
-    let copy = OptionToken::from(&TestChain::new(answer)).series_info();
-    s.chain.on_call(
-        impostor,
-        Box::new(move |_, _, _| {
-            Ok(IOptionToken::seriesInfoCall::abi_encode_returns(
-                &copy.into(),
-            ))
-        }),
-    );
+    s.vm.set_code(impostor, s.vm.code(token));
     assert!(!s.factory.is_series(impostor));
+    // Code whose series is another one than the one its address was made from.
+    let other = s.create(false, strike(3001), EXPIRY).unwrap();
+    s.vm.set_code(other, s.vm.code(token));
+    assert!(!s.factory.is_series(other));
     assert!(s.factory.is_series(token));
 }
 
 #[test]
-fn a_refused_initialisation_reverts_creation() {
+fn symbols_are_read_once_per_product() {
     let mut s = Setup::new();
-    let predicted = s
+    let before = s
         .factory
         .predict_series_address(WETH, USDC, WETH, false, strike(3000), EXPIRY);
-    let refusal = IOptionToken::ImplementationLocked {}.abi_encode();
-    let answer = refusal.clone();
-    s.chain
-        .on_call(predicted, Box::new(move |_, _, _| Err(answer.clone())));
-    expect_error(
+    // WETH renames itself; the product keeps its labels, and so its addresses.
+    erc20(&s.chain, WETH, "WETH2");
+    let calls = s.chain.calls().len();
+    s.vm.set_sender(ADMIN);
+    s.factory.disallow_product(WETH, USDC, WETH, false).unwrap();
+    s.factory.allow_product(WETH, USDC, WETH, false).unwrap();
+    assert_eq!(s.chain.calls().len(), calls, "no symbol() read again");
+    let (topics, data) = s.vm.get_emitted_logs().pop().unwrap();
+    let event = IOptionFactory::ProductUpdated::decode_raw_log(topics, &data).unwrap();
+    assert_eq!(event.underlyingSymbol, "WETH");
+    assert_eq!(
         s.factory
-            .create_series(WETH, USDC, WETH, false, strike(3000), EXPIRY),
-        IOptionFactory::TokenInitializationFailed {
-            token: predicted,
-            reason: refusal.into(),
-        },
+            .predict_series_address(WETH, USDC, WETH, false, strike(3000), EXPIRY),
+        before
     );
+    let token = s.create(false, strike(3000), EXPIRY).unwrap();
+    assert_eq!(token, before);
+    assert_eq!(s.clone_token(token).symbol(), "WETH-USDC 27NOV26 3000 C");
 }
 
 #[test]
@@ -552,7 +538,10 @@ proptest! {
         let token = s.create(is_put, strike(strike_units), expiry).unwrap();
         let collateral = if is_put { USDC } else { WETH };
         let salt = series_salt(WETH, USDC, collateral, is_put, strike(strike_units), expiry);
-        prop_assert_eq!(token, predict_clone_address(FACTORY, salt, IMPLEMENTATION));
+        prop_assert_eq!(
+            token,
+            predict_clone_address(FACTORY, salt, IMPLEMENTATION, &args(is_put, strike(strike_units), expiry))
+        );
         prop_assert_eq!(s.factory.get_series(WETH, USDC, collateral, is_put, strike(strike_units), expiry), token);
         prop_assert!(s.factory.is_series(token));
     }

@@ -1,34 +1,28 @@
 //! `OptionToken`: one option series as an ERC-20 with EIP-2612 permit.
 //!
-//! One implementation is deployed; every series is a 45-byte EIP-1167 clone of it, created and
-//! initialised by the `OptionFactory` in one transaction. Clones have their own storage, so the
-//! implementation tells itself apart by its code: only an account whose code is the EIP-1167
-//! runtime accepts state changes (the implementation answers `ImplementationLocked`). A clone
-//! accepts `initialize` once, from the account that deployed it with CREATE2 and the salt of the
-//! series it is given, which binds the stored series to the clone's address. The EIP-712 domain
-//! uses the clone's own address and the current chain id, computed on every use (no cache to go
-//! stale after a fork). Interface, events and errors: `abi::option_token`.
+//! One implementation is deployed; every series is an EIP-1167 clone of it whose code carries
+//! the series after the 45-byte runtime ("clone with immutable args", layout:
+//! `abi::option_factory::SeriesArgs`), created by the `OptionFactory` with CREATE2. The token reads
+//! its series from its own code, so a creation writes no series storage and needs no
+//! initialisation; the clone's address commits to that code, which binds the series to it.
+//! Clones have their own storage, so the implementation tells itself apart by its code: only an
+//! account whose code is a series token's accepts state changes (the implementation answers
+//! `ImplementationLocked`). The EIP-712 domain uses the clone's own address and the current chain
+//! id, computed on every use (no cache to go stale after a fork). Interface, events and errors:
+//! `abi::option_token`.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 extern crate alloc;
 
 mod format;
 
-use abi::option_factory::{
-    clone_implementation, clone_init_code, create2_preimage, series_salt_preimage,
-};
-use abi::option_token::{IOptionToken, MAX_ASSET_SYMBOL_BYTES, PERMIT_VERSION};
+use abi::option_factory::{SeriesArgs, SERIES_CODE_LEN};
+use abi::option_token::{IOptionToken, PERMIT_VERSION};
 use alloc::{string::String, vec, vec::Vec};
-use alloy_primitives::{
-    aliases::{U64, U96},
-    Address, FixedBytes, B256, U256,
-};
+use alloy_primitives::{Address, FixedBytes, B256, U256};
 use stylus_sdk::{
     keccak_const::Keccak256,
     prelude::*,
-    storage::{
-        StorageAddress, StorageBool, StorageFixedBytes, StorageMap, StorageU256, StorageU64,
-        StorageU96,
-    },
+    storage::{StorageMap, StorageU256},
 };
 
 /// `keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")`.
@@ -62,16 +56,13 @@ pub enum OptionTokenError {
     InvalidSigner(IOptionToken::ERC2612InvalidSigner),
     NotEscrow(IOptionToken::NotEscrow),
     SupplyOverflow(IOptionToken::SupplyOverflow),
-    AlreadyInitialized(IOptionToken::AlreadyInitialized),
-    NotDeployer(IOptionToken::NotDeployer),
     ImplementationLocked(IOptionToken::ImplementationLocked),
-    InvalidSeries(IOptionToken::InvalidSeries),
 }
 
 type TokenResult<T> = Result<T, OptionTokenError>;
 
-/// Storage of one series token. The series fields are packed into three slots (a creation writes
-/// each slot once, 22.1k gas each); fields may only be appended.
+/// Storage of one series token: the ERC-20 and permit state only (the series is in the code);
+/// fields may only be appended.
 #[storage]
 #[entrypoint]
 pub struct OptionToken {
@@ -79,19 +70,6 @@ pub struct OptionToken {
     allowances: StorageMap<Address, StorageMap<Address, StorageU256>>,
     total_supply: StorageU256,
     nonces: StorageMap<Address, StorageU256>,
-    // slot 4: read by every mint and burn
-    escrow: StorageAddress,
-    expiry: StorageU64,
-    is_put: StorageBool,
-    // The collateral is the strike asset (else the underlying): the factory allows no other.
-    collateral_is_strike: StorageBool,
-    // slot 5: the factory bounds the strike to MAX_STRIKE < 2^96
-    underlying: StorageAddress,
-    strike_price: StorageU96,
-    // slot 6
-    strike_asset: StorageAddress,
-    underlying_symbol: StorageFixedBytes<MAX_ASSET_SYMBOL_BYTES>,
-    strike_symbol: StorageFixedBytes<MAX_ASSET_SYMBOL_BYTES>,
 }
 
 #[public]
@@ -231,134 +209,50 @@ impl OptionToken {
     // --- series metadata ---
 
     pub fn underlying(&self) -> Address {
-        self.underlying.get()
+        self.series().underlying
     }
 
     pub fn strike_asset(&self) -> Address {
-        self.strike_asset.get()
+        self.series().strike_asset
     }
 
     pub fn collateral(&self) -> Address {
-        if self.collateral_is_strike.get() {
-            self.strike_asset.get()
-        } else {
-            self.underlying.get()
-        }
+        self.series().collateral()
     }
 
     pub fn is_put(&self) -> bool {
-        self.is_put.get()
+        self.series().is_put
     }
 
     pub fn strike_price(&self) -> U256 {
-        U256::from(self.strike_price.get())
+        self.series().strike_price
     }
 
     pub fn expiry(&self) -> u64 {
-        self.expiry.get().to::<u64>()
+        self.series().expiry
     }
 
     pub fn escrow(&self) -> Address {
-        self.escrow.get()
+        self.series().escrow
     }
 
     #[allow(clippy::type_complexity)]
     pub fn series_info(&self) -> (Address, Address, Address, bool, U256, u64, Address) {
+        let series = self.series();
         (
-            self.underlying(),
-            self.strike_asset(),
-            self.collateral(),
-            self.is_put(),
-            self.strike_price(),
-            self.expiry(),
-            self.escrow(),
+            series.underlying,
+            series.strike_asset,
+            series.collateral(),
+            series.is_put,
+            series.strike_price,
+            series.expiry,
+            series.escrow,
         )
     }
 
-    // --- lifecycle ---
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn initialize(
-        &mut self,
-        underlying: Address,
-        strike_asset: Address,
-        collateral: Address,
-        is_put: bool,
-        strike_price: U256,
-        expiry: u64,
-        escrow: Address,
-        underlying_symbol: FixedBytes<MAX_ASSET_SYMBOL_BYTES>,
-        strike_symbol: FixedBytes<MAX_ASSET_SYMBOL_BYTES>,
-    ) -> TokenResult<()> {
-        let me = self.vm().contract_address();
-        let implementation = clone_implementation(&self.vm().code(me)).ok_or(
-            OptionTokenError::ImplementationLocked(IOptionToken::ImplementationLocked {}),
-        )?;
-        if !self.expiry.get().is_zero() {
-            return Err(OptionTokenError::AlreadyInitialized(
-                IOptionToken::AlreadyInitialized { token: me },
-            ));
-        }
-        let caller = self.vm().msg_sender();
-        let salt = self.vm().native_keccak256(&series_salt_preimage(
-            underlying,
-            strike_asset,
-            collateral,
-            is_put,
-            strike_price,
-            expiry,
-        ));
-        let init_code_hash = self.vm().native_keccak256(&clone_init_code(implementation));
-        let deployed_by_caller =
-            self.vm()
-                .native_keccak256(&create2_preimage(caller, salt, init_code_hash));
-        if deployed_by_caller[12..] != me[..] {
-            return Err(OptionTokenError::NotDeployer(IOptionToken::NotDeployer {
-                caller,
-                expectedToken: me,
-            }));
-        }
-        let strike = u128::try_from(strike_price)
-            .ok()
-            .filter(|k| *k != 0 && *k >> 96 == 0)
-            .map(U96::saturating_from);
-        let (Some(strike), false, false) = (strike, expiry == 0, escrow.is_zero()) else {
-            return Err(OptionTokenError::InvalidSeries(
-                IOptionToken::InvalidSeries {},
-            ));
-        };
-        if underlying.is_zero()
-            || strike_asset.is_zero()
-            || (collateral != underlying && collateral != strike_asset)
-        {
-            return Err(OptionTokenError::InvalidSeries(
-                IOptionToken::InvalidSeries {},
-            ));
-        }
-
-        self.escrow.set(escrow);
-        self.expiry.set(U64::from(expiry));
-        self.is_put.set(is_put);
-        self.collateral_is_strike.set(collateral == strike_asset);
-        self.underlying.set(underlying);
-        self.strike_price.set(strike);
-        self.strike_asset.set(strike_asset);
-        self.underlying_symbol.set(underlying_symbol);
-        self.strike_symbol.set(strike_symbol);
-        self.vm().log(IOptionToken::SeriesInitialized {
-            underlying,
-            strikeAsset: strike_asset,
-            collateral,
-            isPut: is_put,
-            strikePrice: strike_price,
-            expiry,
-            escrow,
-        });
-        Ok(())
-    }
+    // --- supply (escrow) ---
 
     pub fn mint_options(&mut self, to: Address, amount: U256) -> TokenResult<()> {
-        self.require_clone()?;
         self.require_escrow()?;
         if to.is_zero() {
             return Err(OptionTokenError::InvalidReceiver(
@@ -387,7 +281,6 @@ impl OptionToken {
     }
 
     pub fn burn_options(&mut self, from: Address, amount: U256) -> TokenResult<()> {
-        self.require_clone()?;
         self.require_escrow()?;
         let balance = self.balances.get(from);
         let left = balance
@@ -413,10 +306,12 @@ impl OptionToken {
 }
 
 impl OptionToken {
-    /// Only a clone (code = the EIP-1167 runtime) may change state; the implementation may not.
+    /// Only a clone (code = a series token's) may change state; the implementation may not.
+    /// The size is enough to tell them apart (the implementation is a Stylus program, far
+    /// larger) and cheaper than reading the code.
     fn require_clone(&self) -> TokenResult<()> {
         let me = self.vm().contract_address();
-        if self.vm().code_size(me) == abi::option_factory::CLONE_RUNTIME_LEN {
+        if self.vm().code_size(me) == SERIES_CODE_LEN {
             Ok(())
         } else {
             Err(OptionTokenError::ImplementationLocked(
@@ -425,9 +320,26 @@ impl OptionToken {
         }
     }
 
+    /// The series in this token's code, if it is a clone.
+    fn clone_series(&self) -> Option<SeriesArgs> {
+        let me = self.vm().contract_address();
+        SeriesArgs::from_code(&self.vm().code(me))
+    }
+
+    /// The series in this token's code; all zero on the implementation.
+    fn series(&self) -> SeriesArgs {
+        self.clone_series().unwrap_or_default()
+    }
+
+    /// Only a clone, and there only its escrow (never zero in a series the factory created).
     fn require_escrow(&self) -> TokenResult<()> {
+        let series = self
+            .clone_series()
+            .ok_or(OptionTokenError::ImplementationLocked(
+                IOptionToken::ImplementationLocked {},
+            ))?;
         let caller = self.vm().msg_sender();
-        let escrow = self.escrow.get();
+        let escrow = series.escrow;
         if caller != escrow || escrow.is_zero() {
             return Err(OptionTokenError::NotEscrow(IOptionToken::NotEscrow {
                 caller,
@@ -480,12 +392,13 @@ impl OptionToken {
     }
 
     fn label(&self, long: bool) -> String {
+        let series = self.series();
         format::label(&format::Series {
-            underlying_symbol: self.underlying_symbol.get().0,
-            strike_symbol: self.strike_symbol.get().0,
-            expiry: self.expiry(),
-            strike_price: self.strike_price.get().to::<u128>(),
-            is_put: self.is_put.get(),
+            underlying_symbol: series.underlying_symbol,
+            strike_symbol: series.strike_symbol,
+            expiry: series.expiry,
+            strike_price: series.strike_price.saturating_to::<u128>(),
+            is_put: series.is_put,
             long,
         })
     }

@@ -160,11 +160,11 @@ unsafe impl UnsafeDeploymentAccess for TestChain {
         let code = core::slice::from_raw_parts(code, code_len);
         let salt = B256::from_slice(core::slice::from_raw_parts(salt, 32));
         let address = self.vm.contract_address().create2(salt, keccak256(code));
-        // The only init code these tests deploy is EIP-1167's: a 10-byte constructor returning
-        // the rest. An occupied address makes CREATE2 fail, as on chain.
-        let runtime = code.get(10..).filter(|_| {
-            code.starts_with(&abi::option_factory::clone_init_code(Address::ZERO)[..10])
-        });
+        // The only init code these tests deploy is a series token's: a 10-byte constructor
+        // returning the rest. An occupied address makes CREATE2 fail, as on chain.
+        let runtime = code
+            .get(10..)
+            .filter(|_| code.starts_with(&abi::option_factory::CLONE_CONSTRUCTOR));
         let out = core::slice::from_raw_parts_mut(contract, 20);
         *revert_data_len = 0;
         self.calls.borrow_mut().return_data.clear();

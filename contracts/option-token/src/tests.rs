@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::test_chain::TestChain;
-use abi::option_factory::{clone_runtime_code, predict_clone_address, series_salt};
+use abi::option_factory::{clone_runtime_code, predict_clone_address, series_code, series_salt};
 use abi::option_token::symbol_bytes;
 use alloy_primitives::{address, keccak256, Address, B256, U256};
 use alloy_sol_types::{eip712_domain, sol, SolError, SolEvent, SolStruct};
@@ -35,44 +35,62 @@ fn strike() -> U256 {
     U256::from(3000u64) * U256::from(abi::PRICE_SCALE)
 }
 
-fn clone_address() -> Address {
+/// The WETH/USDC 3000 call of `EXPIRY`, collateralised in WETH.
+fn args() -> SeriesArgs {
+    SeriesArgs {
+        underlying: WETH,
+        strike_asset: USDC,
+        escrow: ESCROW,
+        strike_price: strike(),
+        expiry: EXPIRY,
+        is_put: false,
+        collateral_is_strike: false,
+        underlying_symbol: symbol_bytes("WETH").0,
+        strike_symbol: symbol_bytes("USDC").0,
+    }
+}
+
+fn clone_address_of(series: &SeriesArgs) -> Address {
     predict_clone_address(
         FACTORY,
-        series_salt(WETH, USDC, WETH, false, strike(), EXPIRY),
+        series_salt(
+            series.underlying,
+            series.strike_asset,
+            series.collateral(),
+            series.is_put,
+            series.strike_price,
+            series.expiry,
+        ),
         IMPLEMENTATION,
+        series,
     )
 }
 
-/// A clone of `IMPLEMENTATION` deployed by `FACTORY`, not yet initialised.
-fn blank_clone() -> (TestVM, OptionToken) {
+fn clone_address() -> Address {
+    clone_address_of(&args())
+}
+
+/// The clone of `IMPLEMENTATION` with `series` that `FACTORY` deploys.
+fn clone_of(series: &SeriesArgs) -> (TestVM, OptionToken) {
     let vm = TestVM::new();
     vm.set_chain_id(CHAIN_ID);
     vm.set_block_timestamp(NOW);
-    vm.set_contract_address(clone_address());
-    vm.set_code(clone_address(), clone_runtime_code(IMPLEMENTATION).to_vec());
-    vm.set_sender(FACTORY);
+    let address = clone_address_of(series);
+    vm.set_contract_address(address);
+    vm.set_code(address, series_code(IMPLEMENTATION, series).to_vec());
+    vm.set_sender(ALICE);
     let token = OptionToken::from(&TestChain::new(vm.clone()));
     (vm, token)
 }
 
-fn initialize(token: &mut OptionToken) -> TokenResult<()> {
-    token.initialize(
-        WETH,
-        USDC,
-        WETH,
-        false,
-        strike(),
-        EXPIRY,
-        ESCROW,
-        symbol_bytes("WETH"),
-        symbol_bytes("USDC"),
-    )
+/// A fresh clone of the WETH/USDC 3000 call: no holders yet.
+fn blank_clone() -> (TestVM, OptionToken) {
+    clone_of(&args())
 }
 
-/// An initialised clone in which the escrow minted 100 options to Alice.
+/// A clone in which the escrow minted 100 options to Alice.
 fn funded_clone() -> (TestVM, OptionToken) {
     let (vm, mut token) = blank_clone();
-    initialize(&mut token).unwrap();
     vm.set_sender(ESCROW);
     token.mint_options(ALICE, U256::from(100)).unwrap();
     vm.set_sender(ALICE);
@@ -91,9 +109,8 @@ fn expect_error<E: alloy_sol_types::SolError>(
 }
 
 #[test]
-fn factory_initialises_clone_with_its_series() {
-    let (vm, mut token) = blank_clone();
-    initialize(&mut token).unwrap();
+fn clone_reads_its_series_from_its_code() {
+    let (vm, token) = blank_clone();
     assert_eq!(
         token.series_info(),
         (WETH, USDC, WETH, false, strike(), EXPIRY, ESCROW)
@@ -109,147 +126,75 @@ fn factory_initialises_clone_with_its_series() {
     assert_eq!(token.name(), "WETH-USDC 27NOV26 3000 Call");
     assert_eq!(token.decimals(), 18);
     assert_eq!(token.total_supply(), U256::ZERO);
-
-    let logs = vm.get_emitted_logs();
-    assert_eq!(logs.len(), 1);
-    let event =
-        IOptionToken::SeriesInitialized::decode_raw_log(logs[0].0.iter().copied(), &logs[0].1)
-            .unwrap();
-    assert_eq!(event.underlying, WETH);
-    assert_eq!(event.strikeAsset, USDC);
-    assert_eq!(event.collateral, WETH);
-    assert_eq!(event.strikePrice, strike());
-    assert_eq!(event.expiry, EXPIRY);
-    assert_eq!(event.escrow, ESCROW);
-}
-
-#[test]
-fn series_occupies_three_slots_after_the_erc20_state() {
-    let (vm, mut token) = blank_clone();
-    initialize(&mut token).unwrap();
-    let slot = |i: u64| vm.get_storage(U256::from(i));
-    // slot 4: escrow | expiry | isPut | collateralIsStrike (Solidity packing: first field in the
-    // low-order bytes)
-    assert_eq!(slot(4)[12..], ESCROW[..]);
-    assert_eq!(slot(4)[4..12], EXPIRY.to_be_bytes());
-    assert_eq!(slot(4)[..4], [0, 0, 0, 0]);
-    assert_eq!(slot(5)[12..], WETH[..]);
-    assert_eq!(U256::from_be_slice(&slot(5)[..12]), strike());
-    assert_eq!(slot(6)[12..], USDC[..]);
-    assert_eq!(slot(6)[6..12], *b"WETH\0\0");
-    assert_eq!(slot(6)[..6], *b"USDC\0\0");
-    assert_eq!(slot(7), B256::ZERO);
+    // No series storage: the ERC-20 state is all there is.
+    for slot in 0..8u64 {
+        assert_eq!(vm.get_storage(U256::from(slot)), B256::ZERO);
+    }
 }
 
 #[test]
 fn collateral_is_the_underlying_or_the_strike_asset() {
-    let vm = TestVM::new();
-    let salt = |collateral| series_salt(WETH, USDC, collateral, true, strike(), EXPIRY);
-    let put = |collateral| {
-        let address = predict_clone_address(FACTORY, salt(collateral), IMPLEMENTATION);
-        vm.set_contract_address(address);
-        vm.set_code(address, clone_runtime_code(IMPLEMENTATION).to_vec());
-        vm.set_sender(FACTORY);
-        vm.clear_storage();
-        let mut token = OptionToken::from(&TestChain::new(vm.clone()));
-        let result = token.initialize(
-            WETH,
-            USDC,
-            collateral,
-            true,
-            strike(),
-            EXPIRY,
-            ESCROW,
-            symbol_bytes("WETH"),
-            symbol_bytes("USDC"),
-        );
-        (token, result)
+    let put = SeriesArgs {
+        is_put: true,
+        collateral_is_strike: true,
+        ..args()
     };
-    let (token, result) = put(USDC);
-    result.unwrap();
+    let (_vm, token) = clone_of(&put);
     assert_eq!(token.collateral(), USDC);
+    assert!(token.is_put());
     assert_eq!(token.symbol(), "WETH-USDC 27NOV26 3000 P");
-    let (token, result) = put(WETH);
-    result.unwrap();
+    assert_eq!(token.name(), "WETH-USDC 27NOV26 3000 Put");
+    let covered = SeriesArgs {
+        is_put: true,
+        ..args()
+    };
+    let (_vm, token) = clone_of(&covered);
     assert_eq!(token.collateral(), WETH);
-    let (_, result) = put(ALICE);
-    expect_error(result, IOptionToken::InvalidSeries {});
+    assert_ne!(clone_address_of(&put), clone_address_of(&covered));
 }
 
 #[test]
-fn reinitialising_a_clone_fails() {
-    let (_vm, mut token) = blank_clone();
-    initialize(&mut token).unwrap();
-    expect_error(
-        initialize(&mut token),
-        IOptionToken::AlreadyInitialized {
-            token: clone_address(),
+fn the_address_commits_to_every_argument() {
+    let base = clone_address();
+    let variants = [
+        SeriesArgs {
+            escrow: ALICE,
+            ..args()
         },
-    );
+        SeriesArgs {
+            underlying_symbol: symbol_bytes("WBTC").0,
+            ..args()
+        },
+        SeriesArgs {
+            strike_symbol: symbol_bytes("USDT").0,
+            ..args()
+        },
+        SeriesArgs {
+            collateral_is_strike: true,
+            ..args()
+        },
+        SeriesArgs {
+            expiry: EXPIRY + 86_400,
+            ..args()
+        },
+    ];
+    for variant in variants {
+        assert_ne!(clone_address_of(&variant), base, "{variant:?}");
+    }
 }
 
 #[test]
-fn only_the_deployer_initialises_and_only_with_its_series() {
-    let (vm, mut token) = blank_clone();
-    vm.set_sender(ALICE);
-    expect_error(
-        initialize(&mut token),
-        IOptionToken::NotDeployer {
-            caller: ALICE,
-            expectedToken: clone_address(),
-        },
-    );
-    // The deployer, but with a series whose salt gives another address.
-    vm.set_sender(FACTORY);
-    let other_strike = strike() + U256::from(1);
-    let result = token.initialize(
-        WETH,
-        USDC,
-        WETH,
-        false,
-        other_strike,
-        EXPIRY,
-        ESCROW,
-        symbol_bytes("WETH"),
-        symbol_bytes("USDC"),
-    );
-    expect_error(
-        result,
-        IOptionToken::NotDeployer {
-            caller: FACTORY,
-            expectedToken: clone_address(),
-        },
-    );
-    // Nothing was stored: the right call still works.
-    initialize(&mut token).unwrap();
-}
-
-#[test]
-fn out_of_range_series_is_refused_even_from_the_deployer() {
+fn a_bare_eip1167_clone_is_locked() {
+    // The 45-byte runtime without series arguments is not a series token.
     let vm = TestVM::new();
-    vm.set_chain_id(CHAIN_ID);
-    let huge = U256::from(1u8) << 96;
-    let address = predict_clone_address(
-        FACTORY,
-        series_salt(WETH, USDC, WETH, false, huge, EXPIRY),
-        IMPLEMENTATION,
-    );
-    vm.set_contract_address(address);
-    vm.set_code(address, clone_runtime_code(IMPLEMENTATION).to_vec());
-    vm.set_sender(FACTORY);
+    vm.set_contract_address(clone_address());
+    vm.set_code(clone_address(), clone_runtime_code(IMPLEMENTATION).to_vec());
+    vm.set_sender(ESCROW);
     let mut token = OptionToken::from(&TestChain::new(vm.clone()));
-    let result = token.initialize(
-        WETH,
-        USDC,
-        WETH,
-        false,
-        huge,
-        EXPIRY,
-        ESCROW,
-        symbol_bytes("WETH"),
-        symbol_bytes("USDC"),
-    );
-    expect_error(result, IOptionToken::InvalidSeries {});
+    let locked = IOptionToken::ImplementationLocked {};
+    expect_error(token.mint_options(ALICE, U256::from(1)), locked.clone());
+    expect_error(token.transfer(BOB, U256::ZERO), locked);
+    assert_eq!(token.escrow(), Address::ZERO);
 }
 
 #[test]
@@ -262,7 +207,6 @@ fn implementation_is_locked() {
     vm.set_block_timestamp(NOW);
     let mut token = OptionToken::from(&TestChain::new(vm.clone()));
     let locked = IOptionToken::ImplementationLocked {};
-    expect_error(initialize(&mut token), locked.clone());
     vm.set_sender(ESCROW);
     expect_error(token.mint_options(ALICE, U256::from(1)), locked.clone());
     expect_error(token.burn_options(ALICE, U256::ZERO), locked.clone());
@@ -281,6 +225,7 @@ fn implementation_is_locked() {
     );
     expect_error(permit, locked);
     assert!(vm.get_emitted_logs().is_empty());
+    assert_eq!(token.series_info(), Default::default());
 }
 
 #[test]
@@ -294,13 +239,13 @@ fn escrow_mints_and_burns() {
     assert_eq!(token.total_supply(), U256::from(60));
     let logs = vm.get_emitted_logs();
     let mint =
-        IOptionToken::Transfer::decode_raw_log(logs[1].0.iter().copied(), &logs[1].1).unwrap();
+        IOptionToken::Transfer::decode_raw_log(logs[0].0.iter().copied(), &logs[0].1).unwrap();
     assert_eq!(
         (mint.from, mint.to, mint.value),
         (Address::ZERO, ALICE, U256::from(100))
     );
     let burn =
-        IOptionToken::Transfer::decode_raw_log(logs[2].0.iter().copied(), &logs[2].1).unwrap();
+        IOptionToken::Transfer::decode_raw_log(logs[1].0.iter().copied(), &logs[1].1).unwrap();
     assert_eq!(
         (burn.from, burn.to, burn.value),
         (ALICE, Address::ZERO, U256::from(40))
@@ -470,7 +415,6 @@ fn permit_clone() -> (TestVM, OptionToken, SigningKey, Address) {
     let signer = key(7);
     let owner = address_of(&signer);
     let (vm, mut token) = blank_clone();
-    initialize(&mut token).unwrap();
     vm.set_sender(ESCROW);
     token.mint_options(owner, U256::from(100)).unwrap();
     vm.set_sender(BOB);
