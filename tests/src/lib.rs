@@ -5,6 +5,7 @@
 //! `STYLUS_PRIVATE_KEYS` (comma-separated hex) or, by default, the nitro dev node's funded key.
 //! Without it, each harness starts an in-process devnet node on a loopback port.
 
+pub mod escrow;
 pub mod governance;
 pub mod oracle;
 pub mod program_cache;
