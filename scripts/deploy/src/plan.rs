@@ -60,8 +60,10 @@ pub enum PlanError {
 /// Encodes a step's arguments.
 pub type Encode = fn(&Ctx) -> Result<Bytes, PlanError>;
 
-/// A view call on a call step's target and the word it returns once the step is done.
-pub type Done = fn(&Ctx) -> Result<(Bytes, B256), PlanError>;
+/// View calls on a call step's target and the words they return once the step is done. Every
+/// one must hold: an `initialize` front-run with one right address and another wrong one must not
+/// pass for ours (the resent `initialize` then reverts and the run stops).
+pub type Done = fn(&Ctx) -> Result<Vec<(Bytes, B256)>, PlanError>;
 
 pub enum Action {
     /// CREATE with the Stylus prelude, then activation (no constructor).
@@ -273,10 +275,24 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                     .into())
                 },
                 done: Some(|c| {
-                    Ok((
-                        ICollateralEscrow::registryCall {}.abi_encode().into(),
-                        c.addr("registry")?.into_word(),
-                    ))
+                    Ok(vec![
+                        (
+                            ICollateralEscrow::registryCall {}.abi_encode().into(),
+                            c.addr("registry")?.into_word(),
+                        ),
+                        (
+                            ICollateralEscrow::oracleCall {}.abi_encode().into(),
+                            c.addr("oracle")?.into_word(),
+                        ),
+                        (
+                            ICollateralEscrow::factoryCall {}.abi_encode().into(),
+                            c.addr("factory")?.into_word(),
+                        ),
+                        (
+                            ICollateralEscrow::engineCall {}.abi_encode().into(),
+                            c.addr("engine")?.into_word(),
+                        ),
+                    ])
                 }),
             },
         },
@@ -294,10 +310,16 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                     .into())
                 },
                 done: Some(|c| {
-                    Ok((
-                        IMarginEngine::escrowCall {}.abi_encode().into(),
-                        c.addr("escrow")?.into_word(),
-                    ))
+                    Ok(vec![
+                        (
+                            IMarginEngine::escrowCall {}.abi_encode().into(),
+                            c.addr("escrow")?.into_word(),
+                        ),
+                        (
+                            IMarginEngine::expiryOracleCall {}.abi_encode().into(),
+                            c.addr("expiry-oracle")?.into_word(),
+                        ),
+                    ])
                 }),
             },
         },
@@ -313,10 +335,10 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                     .into())
                 },
                 done: Some(|c| {
-                    Ok((
+                    Ok(vec![(
                         IOracleAdapter::expiryOracleCall {}.abi_encode().into(),
                         c.addr("expiry-oracle")?.into_word(),
-                    ))
+                    )])
                 }),
             },
         },
@@ -386,10 +408,10 @@ fn wire_admin(name: &'static str, target: &'static str, data: Encode) -> Entry {
             data,
             // `admin()` has the same selector on the factory, the registry and the oracle.
             done: Some(|c| {
-                Ok((
+                Ok(vec![(
                     IOptionFactory::adminCall {}.abi_encode().into(),
                     c.governance()?.into_word(),
-                ))
+                )])
             }),
         },
     }

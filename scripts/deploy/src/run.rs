@@ -295,14 +295,18 @@ async fn holds(
     done: crate::plan::Done,
     ctx: &Ctx<'_>,
 ) -> Result<bool, RunError> {
-    let (view, expected) = done(ctx)?;
-    let tx = TransactionRequest::default().with_to(to).with_input(view);
-    let out = deployer
-        .provider()
-        .call(tx)
-        .await
-        .map_err(DeployError::from)?;
-    Ok(out.len() >= 32 && B256::from_slice(&out[..32]) == expected)
+    for (view, expected) in done(ctx)? {
+        let tx = TransactionRequest::default().with_to(to).with_input(view);
+        let out = deployer
+            .provider()
+            .call(tx)
+            .await
+            .map_err(DeployError::from)?;
+        if out.len() < 32 || B256::from_slice(&out[..32]) != expected {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 fn target_of(entry: &Entry) -> &'static str {
