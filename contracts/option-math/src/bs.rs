@@ -239,23 +239,18 @@ impl Expiry {
         }
         // Near the money with a wide distribution (|m| < s^2 / 2): the value is a sizeable
         // fraction of X, so the direct form loses nothing.
-        // Each product keeps its relative precision (the smaller probability comes from its
-        // tail); 12 extra fractional bits keep the difference exact to far below one unit.
-        const EXTRA: i32 = 12;
+        // Each product keeps the relative precision of its Gaussian tail, on either side of
+        // zero: X N(d) for d >= 0 is X - X (1 - N(d)), not X times N(d) rounded near one, whose
+        // absolute 1e-24 error would swamp the deep tails and break monotonicity in spot.
+        // 12 extra fractional bits keep the difference exact to far below one unit.
         let (plus, minus) = if call {
-            (
-                Float::new(self.spot, EXTRA).mul(fixed::cdf_float(d1)),
-                Float::new(pv_strike, EXTRA).mul(fixed::cdf_float(d2)),
-            )
+            (scaled_cdf(self.spot, d1), scaled_cdf(pv_strike, d2))
         } else {
-            (
-                Float::new(pv_strike, EXTRA).mul(fixed::cdf_float(-d2)),
-                Float::new(self.spot, EXTRA).mul(fixed::cdf_float(-d1)),
-            )
+            (scaled_cdf(pv_strike, -d2), scaled_cdf(self.spot, -d1))
         };
         // Both products are below 2^115 * 2^12.
-        let plus = plus.to_u128().ok_or(MathError::Overflow)?;
-        let minus = minus.to_u128().ok_or(MathError::Overflow)?;
+        let plus = plus.ok_or(MathError::Overflow)?;
+        let minus = minus.ok_or(MathError::Overflow)?;
         let diff = plus.saturating_sub(minus);
         Ok((diff >> EXTRA) + ((diff >> (EXTRA - 1)) & 1))
     }
@@ -412,4 +407,20 @@ pub fn price_and_greeks(
     let e = Expiry::new(spot, time, vol, rate)?;
     let q = e.quote(strike)?;
     Ok((q.price(kind), e.greeks(&q, kind)?))
+}
+/// Fractional bits kept below one unit while two large products are subtracted.
+const EXTRA: u32 = 12;
+
+/// `x N(d) 2^EXTRA`, computed from the upper tail `1 - N(|d|)` (relative precision ~1e-22).
+fn scaled_cdf(x: u128, d: i128) -> Option<u128> {
+    let tail = Float::new(x, EXTRA as i32)
+        .mul(fixed::upper_tail_float(d.unsigned_abs()))
+        .to_u128()?;
+    if d < 0 {
+        Some(tail)
+    } else {
+        (x <= u128::MAX >> EXTRA)
+            .then(|| x << EXTRA)?
+            .checked_sub(tail)
+    }
 }

@@ -334,15 +334,6 @@ pub(crate) fn upper_tail_float(x: u128) -> Float {
     pdf(x as i128).mul(Float::new(mills(x), -(FRAC as i32)))
 }
 
-/// The standard normal CDF `N(x)` as a soft float: relative precision in the lower tail.
-pub(crate) fn cdf_float(x: i128) -> Float {
-    if x < 0 {
-        upper_tail_float(x.unsigned_abs())
-    } else {
-        Float::new(cdf(x), -(FRAC as i32))
-    }
-}
-
 /// The standard normal CDF `N(x)` for signed Q80 `x`, in Q80.
 #[inline(never)]
 pub(crate) fn cdf(x: i128) -> u128 {
