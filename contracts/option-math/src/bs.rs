@@ -420,7 +420,7 @@ fn scaled_cdf(x: u128, d: i128) -> Option<u128> {
         Some(tail)
     } else {
         (x <= u128::MAX >> EXTRA)
-            .then(|| x << EXTRA)?
+            .then_some(x << EXTRA)?
             .checked_sub(tail)
     }
 }

@@ -227,8 +227,14 @@ fn rejects_out_of_range_inputs() {
 fn put_falls_with_spot_in_the_widest_distribution() {
     let (strike, time, vol, rate) = (MAX_PRICE, 141_453_712, MAX_VOL, -814_936_696_970_507_513);
     let spot = 60_683_150_000_000_000_000_000_000_000;
-    let base = Expiry::new(spot, time, vol, rate).unwrap().quote(strike).unwrap();
-    let more = Expiry::new(spot * 2, time, vol, rate).unwrap().quote(strike).unwrap();
+    let base = Expiry::new(spot, time, vol, rate)
+        .unwrap()
+        .quote(strike)
+        .unwrap();
+    let more = Expiry::new(spot * 2, time, vol, rate)
+        .unwrap()
+        .quote(strike)
+        .unwrap();
     assert!(more.put <= base.put, "{} > {}", more.put, base.put);
     assert!(more.call >= base.call);
 }
