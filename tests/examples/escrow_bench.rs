@@ -25,6 +25,14 @@ struct Row {
     liquidate: u64,
 }
 
+/// Separates the actions in the devnet's per-frame gas trace (`DEVNET_GAS_TRACE=1`, on stderr).
+fn mark(action: &str, cached: bool) {
+    if std::env::var_os("DEVNET_GAS_TRACE").is_some() {
+        let mode = if cached { "pinned" } else { "uncached" };
+        eprintln!("== {action} {mode}");
+    }
+}
+
 async fn measure(h: &Harness, cached: bool) -> Row {
     let c = Clearinghouse::deploy(h, 2000).await;
     if cached {
@@ -36,6 +44,20 @@ async fn measure(h: &Harness, cached: bool) -> Row {
     let expiry = expiry_after(now(&c.admin).await, 30);
     let put = c.series(true, 1800, expiry).await;
     c.fund(&alice, c.usdc, usdc(100_000)).await;
+    if std::env::var_os("DEVNET_GAS_TRACE").is_some() {
+        eprintln!(
+            "== names escrow={} engine={} registry={} oracle={} expiry-oracle={} factory={} \
+             feed={} usdc={} put={put}",
+            c.escrow,
+            c.engine,
+            c.registry,
+            c.oracle,
+            c.expiry_oracle,
+            c.factory.proxy,
+            c.feed,
+            c.usdc
+        );
+    }
     let mut row = Row::default();
     // Warm the series token once (its first mint writes its total supply slot from zero).
     c.write(
@@ -50,6 +72,7 @@ async fn measure(h: &Harness, cached: bool) -> Row {
     )
     .await
     .expect("first write");
+    mark("write_full", cached);
     row.write_full = c
         .write(
             &alice,
@@ -64,6 +87,7 @@ async fn measure(h: &Harness, cached: bool) -> Row {
         .await
         .expect("cash-secured put")
         .gas_used;
+    mark("write_naked", cached);
     row.write_naked = c
         .write(
             &alice,
@@ -80,6 +104,7 @@ async fn measure(h: &Harness, cached: bool) -> Row {
         .gas_used;
     advance(&c.admin, 30).await;
     c.set_spot(1000).await;
+    mark("liquidate", cached);
     row.liquidate = send(
         &carol,
         c.engine,
@@ -94,6 +119,7 @@ async fn measure(h: &Harness, cached: bool) -> Row {
     .expect("partial liquidation")
     .gas_used;
     c.settle_price(expiry, 1700).await;
+    mark("redeem", cached);
     row.redeem = send(
         &bob,
         c.engine,
@@ -106,6 +132,7 @@ async fn measure(h: &Harness, cached: bool) -> Row {
     .await
     .expect("redeem")
     .gas_used;
+    mark("settle", cached);
     row.settle = send(
         &alice,
         c.engine,

@@ -12,7 +12,7 @@ use revm::primitives::constants::CALL_STACK_LIMIT;
 use stylus_metering::{MeterState, TrapCause, INK_LEFT, INK_STATUS, STACK_LEFT};
 use wasmi::{Store, TrapCode, Val};
 
-use super::host::{self, Escape, FrameEnv, Host, InkGlobals};
+use super::host::{self, Escape, FrameEnv, GasTrace, Host, InkGlobals};
 use crate::evm::{DbError, DevEvm};
 use crate::params::stylus::{INK_PRICE, MAX_STACK_DEPTH, PARAMS};
 use crate::precompiles::arb_wasm::inactive_error;
@@ -121,10 +121,11 @@ pub(crate) fn run_call(
         reentrant: evm.is_reentrant(inputs.target_address),
     };
     let ink = gas.remaining().saturating_mul(u64::from(INK_PRICE));
+    let selector = env.args.get(..4).map(<[u8]>::to_vec).unwrap_or_default();
     let run = execute(evm, &program, env, memory, ink);
     evm.pop_frame();
     evm.pages.restore(pages_before);
-    let (outcome, ink_left, refund) = run?;
+    let (outcome, ink_left, refund, trace) = run?;
 
     let journal = evm.ctx_mut().journal_mut();
     let starting_gas = gas.remaining();
@@ -155,14 +156,55 @@ pub(crate) fn run_call(
     } else {
         journal.checkpoint_revert(checkpoint);
     }
+    let used = starting_gas.saturating_sub(gas_left);
     if result.is_halt() {
         gas.spend_all();
     } else {
         // `gas_left` never exceeds `starting_gas`, so this always fits.
-        let charged = gas.record_regular_cost(starting_gas.saturating_sub(gas_left));
+        let charged = gas.record_regular_cost(used);
         debug_assert!(charged);
     }
+    if gas_trace_enabled() {
+        print_trace(depth, &inputs, &selector, call_cost, used, &trace);
+    }
     Ok(finish(result, gas, output.into()))
+}
+
+/// Whether `DEVNET_GAS_TRACE` asks for one stderr line per Stylus frame (a measuring aid; the
+/// chain's behaviour does not depend on it).
+fn gas_trace_enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("DEVNET_GAS_TRACE").is_some())
+}
+
+/// One frame's gas by kind: program entry (`init`), storage reads and the flushed writes,
+/// nested calls (their whole cost), logs, and the rest (WASM execution and hostio ink).
+/// Lines come out as frames end, children before their parent.
+fn print_trace(
+    depth: usize,
+    inputs: &CallInputs,
+    selector: &[u8],
+    init: u64,
+    used: u64,
+    t: &GasTrace,
+) {
+    let rest = used.saturating_sub(t.sload_gas + t.flush_gas + t.call_gas + t.log_gas);
+    let delegate = matches!(inputs.scheme, CallScheme::DelegateCall);
+    eprintln!(
+        "gas-trace depth={depth} to={} code={}{} sel=0x{} total={} init={init} \
+         sload={}x{} flush={} calls={}x{} logs={} rest={rest}",
+        inputs.target_address,
+        inputs.bytecode_address,
+        if delegate { " (delegate)" } else { "" },
+        alloy_primitives::hex::encode(selector),
+        used + init,
+        t.sloads,
+        t.sload_gas,
+        t.flush_gas,
+        t.calls,
+        t.call_gas,
+        t.log_gas,
+    );
 }
 
 /// Instantiates the module with a fresh host and runs `user_entrypoint`.
@@ -172,7 +214,7 @@ fn execute(
     env: FrameEnv,
     memory: SharedMemory,
     ink: u64,
-) -> Result<(Outcome, u64, i64), DbError> {
+) -> Result<(Outcome, u64, i64, GasTrace), DbError> {
     let engine = evm.programs.engine().clone();
     let args_len = env.args.len();
     let host = Host {
@@ -185,12 +227,13 @@ fn execute(
         globals: None,
         wasm_memory: None,
         refund: 0,
+        trace: GasTrace::default(),
     };
     let mut store = Store::new(&engine, host);
     let linker = host::linker(&engine).map_err(|e| DbError::Custom(e.to_string()))?;
     let instance = match linker.instantiate_and_start(&mut store, &program.module) {
         Ok(instance) => instance,
-        Err(_) => return Ok((Outcome::Failure, 0, 0)),
+        Err(_) => return Ok((Outcome::Failure, 0, 0, GasTrace::default())),
     };
     store.data_mut().wasm_memory = instance.get_memory(&store, "memory");
     let ink_left = instance.get_global(&store, INK_LEFT);
@@ -199,21 +242,21 @@ fn execute(
     let (Some(ink_left), Some(ink_status), Some(stack_left)) = (ink_left, ink_status, stack_left)
     else {
         // Every compiled module is instrumented, so this is a chain fault; fail the call.
-        return Ok((Outcome::Failure, 0, 0));
+        return Ok((Outcome::Failure, 0, 0, GasTrace::default()));
     };
     let set = ink_left
         .set(&mut store, Val::I64(ink as i64))
         .and(ink_status.set(&mut store, Val::I32(0)))
         .and(stack_left.set(&mut store, Val::I32(MAX_STACK_DEPTH as i32)));
     if set.is_err() {
-        return Ok((Outcome::Failure, 0, 0));
+        return Ok((Outcome::Failure, 0, 0, GasTrace::default()));
     }
     store.data_mut().globals = Some(InkGlobals {
         ink_left,
         ink_status,
     });
     let Ok(entry) = instance.get_typed_func::<i32, i32>(&store, "user_entrypoint") else {
-        return Ok((Outcome::Failure, 0, 0));
+        return Ok((Outcome::Failure, 0, 0, GasTrace::default()));
     };
     let result = entry.call(&mut store, args_len as i32);
 
@@ -227,6 +270,7 @@ fn execute(
     let host = store.into_data();
     let outs = host.outs;
     let refund = host.refund;
+    let trace = host.trace;
     let outcome = match result {
         Ok(0) => Outcome::Success(outs),
         Ok(_) => Outcome::Revert(outs),
@@ -249,5 +293,5 @@ fn execute(
     } else {
         meter.ink_left()
     };
-    Ok((outcome, ink_left, refund))
+    Ok((outcome, ink_left, refund, trace))
 }

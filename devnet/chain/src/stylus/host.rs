@@ -79,6 +79,19 @@ pub(crate) struct Host<'a> {
     pub(crate) wasm_memory: Option<Memory>,
     /// Gas refund earned by storage writes (EIP-3529), passed on with the frame's gas.
     pub(crate) refund: i64,
+    /// Where the frame's gas went, for `DEVNET_GAS_TRACE`.
+    pub(crate) trace: GasTrace,
+}
+
+/// Gas a frame spent by kind (EVM-equivalent gas, hostio ink excluded), for the gas trace.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct GasTrace {
+    pub(crate) sloads: u64,
+    pub(crate) sload_gas: u64,
+    pub(crate) flush_gas: u64,
+    pub(crate) calls: u64,
+    pub(crate) call_gas: u64,
+    pub(crate) log_gas: u64,
 }
 
 type Hc<'c, 'a> = Caller<'c, Host<'a>>;
@@ -228,6 +241,9 @@ fn storage_load_bytes32(mut c: Hc, key: u32, dest: u32) -> Result<(), Error> {
     c.require_gas(evm::COLD_SLOAD_GAS + StorageCache::REQUIRED_ACCESS_GAS + api_gas)?;
     let key = c.read_b256(key)?;
     let (value, cost) = c.host().get_bytes32(key, api_gas).map_err(escape)?;
+    let trace = &mut c.host().trace;
+    trace.sloads += 1;
+    trace.sload_gas += cost;
     c.buy_gas(cost)?;
     c.write_slice(dest, value.as_slice())
 }
@@ -251,6 +267,7 @@ fn storage_flush_cache(mut c: Hc, clear: u32) -> Result<(), Error> {
         .host()
         .flush_storage(clear != 0, gas_left.saturating_add(1))
         .map_err(escape)?;
+    c.host().trace.flush_gas += cost;
     c.buy_gas(cost)?;
     outcome.map_err(escape)
 }
@@ -297,6 +314,9 @@ fn do_call(
         .host()
         .call(kind, contract, input.into(), gas_left, gas_req, value)
         .map_err(escape)?;
+    let trace = &mut c.host().trace;
+    trace.calls += 1;
+    trace.call_gas += cost;
     c.buy_gas(cost)?;
     c.write_u32(ret_len, outs_len)?;
     Ok(status)
@@ -440,7 +460,9 @@ fn emit_log(mut c: Hc, data: u32, len: u32, topics: u32) -> Result<(), Error> {
         return Err(fail("bad topic data"));
     }
     c.pay_for_read(len)?;
-    c.buy_gas(evm::log_gas(topics, len - topics * 32))?;
+    let log_gas = evm::log_gas(topics, len - topics * 32);
+    c.host().trace.log_gas += log_gas;
+    c.buy_gas(log_gas)?;
     let data = c.read_slice(data, len)?;
     c.host().emit_log(&data, topics as usize).map_err(escape)
 }
