@@ -589,7 +589,4 @@ fn trimmed(symbol: Symbol) -> String {
 }
 
 #[cfg(test)]
-#[path = "../../option-token/src/test_chain.rs"]
-mod test_chain;
-#[cfg(test)]
 mod tests;

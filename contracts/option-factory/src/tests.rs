@@ -2,13 +2,13 @@
 //! own storage, with the code the factory's CREATE2 gave them); ERC-20 assets are mocks.
 
 use super::*;
-use crate::test_chain::TestChain;
 use abi::option_factory::{predict_clone_address, series_code, series_salt};
 use alloy_primitives::{address, Address, U256};
 use alloy_sol_types::{SolError, SolEvent};
 use option_token::OptionToken;
 use proptest::prelude::*;
 use stylus_sdk::testing::TestVM;
+use test_host::Chain;
 
 const FACTORY: Address = address!("000000000000000000000000000000000000fac7");
 const IMPLEMENTATION: Address = address!("00000000000000000000000000000000000011e1");
@@ -42,22 +42,22 @@ fn args(is_put: bool, strike_price: U256, expiry: u64) -> SeriesArgs {
 }
 
 /// Answers `symbol()` with `symbol` ABI-encoded as a string.
-fn erc20(chain: &TestChain, asset: Address, symbol: &'static str) {
+fn erc20(chain: &Chain, asset: Address, symbol: &'static str) {
     chain.on_call(
         asset,
-        Box::new(move |_, _, data| {
-            if data == (IERC20::symbolCall {}).abi_encode() {
+        Box::new(move |_, data| {
+            Some(if data == (IERC20::symbolCall {}).abi_encode() {
                 Ok(IERC20::symbolCall::abi_encode_returns(&symbol.to_string()))
             } else {
                 Err(Vec::new())
-            }
+            })
         }),
     );
 }
 
 struct Setup {
     vm: TestVM,
-    chain: TestChain,
+    chain: Chain,
     factory: OptionFactory,
 }
 
@@ -80,7 +80,7 @@ impl Setup {
         vm.set_contract_address(FACTORY);
         vm.set_block_timestamp(NOW);
         vm.set_chain_id(412_346);
-        let chain = TestChain::new(vm.clone());
+        let chain = Chain::with_vm(vm.clone());
         erc20(&chain, WETH, "WETH");
         erc20(&chain, USDC, "USDC");
         let factory = OptionFactory::from(&chain);
@@ -99,7 +99,7 @@ impl Setup {
         token_vm.set_contract_address(token);
         token_vm.set_code(token, self.vm.code(token));
         token_vm.set_block_timestamp(NOW);
-        OptionToken::from(&TestChain::new(token_vm))
+        OptionToken::from(&Chain::with_vm(token_vm))
     }
 }
 
@@ -446,7 +446,11 @@ fn products_must_be_sound_and_labelled() {
     // bytes32 symbol (MKR-style) is read too.
     s.chain.on_call(
         MKR,
-        Box::new(|_, _, _| Ok(alloy_primitives::B256::right_padding_from(b"MKR").to_vec())),
+        Box::new(|_, _| {
+            Some(Ok(
+                alloy_primitives::B256::right_padding_from(b"MKR").to_vec()
+            ))
+        }),
     );
     let id = s.factory.allow_product(MKR, USDC, USDC, true).unwrap();
     let (topics, data) = s.vm.get_emitted_logs().pop().unwrap();

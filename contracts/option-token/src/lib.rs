@@ -455,6 +455,4 @@ impl OptionToken {
 }
 
 #[cfg(test)]
-mod test_chain;
-#[cfg(test)]
 mod tests;

@@ -1,13 +1,13 @@
-//! Unit tests of `OptionToken` on a `TestVM` (through `TestChain`, whose ecrecover is real).
+//! Unit tests of `OptionToken` on a `TestVM` (through `test_host::Chain`, whose ecrecover is real).
 
 use super::*;
-use crate::test_chain::TestChain;
 use abi::option_factory::{clone_runtime_code, predict_clone_address, series_code, series_salt};
 use abi::option_token::symbol_bytes;
 use alloy_primitives::{address, keccak256, Address, B256, U256};
 use alloy_sol_types::{eip712_domain, sol, SolError, SolEvent, SolStruct};
 use k256::ecdsa::SigningKey;
 use stylus_sdk::testing::TestVM;
+use test_host::Chain;
 
 const IMPLEMENTATION: Address = address!("00000000000000000000000000000000000011e1");
 const FACTORY: Address = address!("000000000000000000000000000000000000fac7");
@@ -79,7 +79,7 @@ fn clone_of(series: &SeriesArgs) -> (TestVM, OptionToken) {
     vm.set_contract_address(address);
     vm.set_code(address, series_code(IMPLEMENTATION, series).to_vec());
     vm.set_sender(ALICE);
-    let token = OptionToken::from(&TestChain::new(vm.clone()));
+    let token = OptionToken::from(&Chain::with_vm(vm.clone()));
     (vm, token)
 }
 
@@ -190,7 +190,7 @@ fn a_bare_eip1167_clone_is_locked() {
     vm.set_contract_address(clone_address());
     vm.set_code(clone_address(), clone_runtime_code(IMPLEMENTATION).to_vec());
     vm.set_sender(ESCROW);
-    let mut token = OptionToken::from(&TestChain::new(vm.clone()));
+    let mut token = OptionToken::from(&Chain::with_vm(vm.clone()));
     let locked = IOptionToken::ImplementationLocked {};
     expect_error(token.mint_options(ALICE, U256::from(1)), locked.clone());
     expect_error(token.transfer(BOB, U256::ZERO), locked);
@@ -205,7 +205,7 @@ fn implementation_is_locked() {
     vm.set_code(IMPLEMENTATION, vec![0xef, 0xf0, 0x00, 0x00, 0x1b, 0x2a]);
     vm.set_sender(FACTORY);
     vm.set_block_timestamp(NOW);
-    let mut token = OptionToken::from(&TestChain::new(vm.clone()));
+    let mut token = OptionToken::from(&Chain::with_vm(vm.clone()));
     let locked = IOptionToken::ImplementationLocked {};
     vm.set_sender(ESCROW);
     expect_error(token.mint_options(ALICE, U256::from(1)), locked.clone());

@@ -10,7 +10,12 @@
 //! 2. else a real contract deployed in-process with [`Chain::deploy`], run through the SDK's
 //!    router with its own `TestVM` (storage, time) and `msg.sender` = the caller; its own calls
 //!    go through the same world, so contracts can call contracts;
-//! 3. else success with empty return data, as a call to an account without code.
+//! 3. else the ecrecover precompile at `0x01`, which really recovers the signer (k256);
+//! 4. else success with empty return data, as a call to an account without code.
+//!
+//! CREATE2 of a clone's init code (a constructor returning the code that follows it, as
+//! EIP-1167 factories deploy) lands at the EIP-1014 address with that code, in the deploying
+//! contract's `TestVM`; any other init code is left to the `TestVM`'s mocked deployments.
 //!
 //! ```ignore
 //! fn feed_entry(input: Vec<u8>, host: VM) -> ArbResult {
@@ -24,7 +29,8 @@
 
 use std::{cell::RefCell, collections::HashMap, rc::Rc, slice};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{keccak256, Address, B256, U256};
+use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
 use stylus_sdk::{
     host::VM,
     prelude::*,
@@ -50,6 +56,9 @@ struct World {
     log: Vec<(Address, Vec<u8>)>,
 }
 
+/// The ecrecover precompile's address.
+pub const ECRECOVER: Address = Address::with_last_byte(1);
+
 /// One contract's host in a shared in-process world of contracts.
 #[derive(Clone)]
 pub struct Chain {
@@ -63,6 +72,11 @@ impl Chain {
     pub fn new(address: Address) -> Self {
         let vm = TestVM::new();
         vm.set_contract_address(address);
+        Self::with_vm(vm)
+    }
+
+    /// A new world around a `TestVM` already set up (its contract address, code, time).
+    pub fn with_vm(vm: TestVM) -> Self {
         Self {
             vm,
             world: Rc::default(),
@@ -134,7 +148,11 @@ impl Chain {
             return answer;
         }
         let Some((host, entry)) = contract else {
-            return Ok(Vec::new());
+            return Ok(if to == ECRECOVER {
+                ecrecover(data)
+            } else {
+                Vec::new()
+            });
         };
         host.vm.set_sender(caller);
         entry(
@@ -163,6 +181,45 @@ impl Chain {
         *outs_len = output.len();
         *self.return_data.borrow_mut() = output;
         status
+    }
+}
+
+/// The ecrecover precompile: the signer left-padded to 32 bytes, or nothing if recovery fails.
+pub fn ecrecover(input: &[u8]) -> Vec<u8> {
+    let mut padded = [0u8; 128];
+    let len = input.len().min(128);
+    padded[..len].copy_from_slice(&input[..len]);
+    let v = U256::from_be_slice(&padded[32..64]);
+    let recovery = v
+        .checked_sub(U256::from(27))
+        .filter(|id| *id <= U256::from(1))
+        .and_then(|id| RecoveryId::from_byte(id.to::<u8>()));
+    let (Some(recovery), Ok(signature)) = (recovery, Signature::from_slice(&padded[64..128]))
+    else {
+        return Vec::new();
+    };
+    match VerifyingKey::recover_from_prehash(&padded[..32], &signature, recovery) {
+        Ok(key) => {
+            let point = key.to_encoded_point(false);
+            let mut out = vec![0u8; 12];
+            out.extend_from_slice(&keccak256(&point.as_bytes()[1..])[12..]);
+            out
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The code a clone's init code deploys: the 10-byte constructor
+/// `RETURNDATASIZE PUSH1 n DUP1 PUSH1 10 RETURNDATASIZE CODECOPY DUP2 RETURN` returns the `n`
+/// bytes after it. `None` for any other init code.
+pub fn clone_runtime(init_code: &[u8]) -> Option<&[u8]> {
+    match init_code {
+        [0x3d, 0x60, n, 0x80, 0x60, 0x0a, 0x3d, 0x39, 0x81, 0xf3, runtime @ ..]
+            if runtime.len() == usize::from(*n) =>
+        {
+            Some(runtime)
+        }
+        _ => None,
     }
 }
 
@@ -217,8 +274,27 @@ unsafe impl UnsafeDeploymentAccess for Chain {
         contract: *mut u8,
         revert_data_len: *mut usize,
     ) {
-        self.vm
-            .create2(code, code_len, endowment, salt, contract, revert_data_len)
+        let init_code = slice::from_raw_parts(code, code_len);
+        let Some(runtime) = clone_runtime(init_code) else {
+            return self
+                .vm
+                .create2(code, code_len, endowment, salt, contract, revert_data_len);
+        };
+        let salt = B256::from_slice(slice::from_raw_parts(salt, 32));
+        let address = self
+            .vm
+            .contract_address()
+            .create2(salt, keccak256(init_code));
+        let out = slice::from_raw_parts_mut(contract, 20);
+        *revert_data_len = 0;
+        self.return_data.borrow_mut().clear();
+        // An occupied address makes CREATE2 fail, as on chain.
+        if self.vm.code_size(address) == 0 {
+            self.vm.set_code(address, runtime.to_vec());
+            out.copy_from_slice(address.as_slice());
+        } else {
+            out.fill(0);
+        }
     }
 }
 
@@ -432,6 +508,56 @@ mod tests {
             other => panic!("expected a revert, got {other:?}"),
         }
         assert_eq!(&call(&chain, ECHO, &[5]).unwrap()[28..], &[5]);
+    }
+
+    #[test]
+    fn ecrecover_recovers_the_signer_and_nothing_for_a_bad_signature() {
+        let key = k256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+        let point = key.verifying_key().to_encoded_point(false);
+        let signer = Address::from_slice(&keccak256(&point.as_bytes()[1..])[12..]);
+        let digest = keccak256(b"message");
+        let (signature, recovery) = key.sign_prehash_recoverable(digest.as_slice()).unwrap();
+        let mut input = digest.to_vec();
+        input.extend_from_slice(&U256::from(27 + recovery.to_byte()).to_be_bytes::<32>());
+        input.extend_from_slice(&signature.to_bytes());
+        let chain = Chain::new(ME);
+        let answer = call(&chain, ECRECOVER, &input).unwrap();
+        assert_eq!(answer[..12], [0u8; 12]);
+        assert_eq!(Address::from_slice(&answer[12..]), signer);
+        input[63] = 29;
+        assert!(call(&chain, ECRECOVER, &input).unwrap().is_empty());
+    }
+
+    #[test]
+    fn create2_of_a_clone_lands_at_the_eip1014_address_once() {
+        let runtime = [0xAAu8; 3];
+        let mut init_code = vec![0x3d, 0x60, 3, 0x80, 0x60, 0x0a, 0x3d, 0x39, 0x81, 0xf3];
+        init_code.extend_from_slice(&runtime);
+        assert_eq!(clone_runtime(&init_code), Some(&runtime[..]));
+        assert_eq!(clone_runtime(&init_code[..12]), None, "length must match");
+        let chain = Chain::new(ME);
+        let salt = B256::repeat_byte(5);
+        let create2 = |chain: &Chain| {
+            let mut contract = [0xFFu8; 20];
+            let mut revert_len = 1;
+            // SAFETY: every pointer is to a live buffer of the length the host reads or writes.
+            unsafe {
+                chain.create2(
+                    init_code.as_ptr(),
+                    init_code.len(),
+                    [0u8; 32].as_ptr(),
+                    salt.as_ptr(),
+                    contract.as_mut_ptr(),
+                    &mut revert_len,
+                )
+            };
+            assert_eq!(revert_len, 0);
+            Address::from(contract)
+        };
+        let expected = ME.create2(salt, keccak256(&init_code));
+        assert_eq!(create2(&chain), expected);
+        assert_eq!(chain.vm().code(expected), runtime.to_vec());
+        assert_eq!(create2(&chain), Address::ZERO, "the address is taken");
     }
 
     #[test]
