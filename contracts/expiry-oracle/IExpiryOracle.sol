@@ -67,6 +67,10 @@ interface IExpiryOracle {
 
     error RoundNotFirstAfterExpiry(uint80, uint80, uint256);
 
+    error RoundNotInCurrentPhase(uint80, uint16);
+
+    error ExpiryPriceOutOfBounds(address, uint256, uint256, uint256);
+
     error NoExpiryPrice(address, uint256);
 
     error DisputePeriodOver(address, uint256, uint256);

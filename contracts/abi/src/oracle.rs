@@ -93,6 +93,12 @@ sol! {
         ) external;
         function removeAsset(address asset) external;
 
+        /// `price`: the median (1e18) of the feeds that are fresh, inside their bounds and agree.
+        /// `updatedAt`: the median of those same feeds' `updatedAt` (each within its feed's
+        /// `maxAge`; the mean of the middle two, rounded down, for an even count). Not the
+        /// oldest, which let one slow feed hold the price behind every vault change; not the
+        /// newest, which let one fresh feed make a stale majority look fresh. `getMintPrice` and
+        /// `latestRoundData` report the same timestamp.
         function getPrice(address asset) external view returns (uint256 price, uint256 updatedAt);
         function getMintPrice(address asset) external view returns (uint256 price, uint256 updatedAt);
         function latestRoundData(address asset)
@@ -152,6 +158,7 @@ sol! {
             uint256 indexed expiry,
             uint256 previousPrice,
             uint256 newPrice,
+            uint256 finalizesAt,
             address disputer
         );
         event FallbackExpiryPriceSet(
@@ -182,6 +189,8 @@ sol! {
         error RoundBeforeExpiry(uint80 roundId, uint256 updatedAt, uint256 expiry);
         error RoundTooLate(uint80 roundId, uint256 updatedAt, uint256 deadline);
         error RoundNotFirstAfterExpiry(uint80 roundId, uint80 previousRoundId, uint256 previousUpdatedAt);
+        error RoundNotInCurrentPhase(uint80 roundId, uint16 currentPhase);
+        error ExpiryPriceOutOfBounds(address asset, uint256 price, uint256 minPrice, uint256 maxPrice);
         error NoExpiryPrice(address asset, uint256 expiry);
         error DisputePeriodOver(address asset, uint256 expiry, uint256 finalizesAt);
         error FallbackNotOpen(address asset, uint256 expiry, uint256 opensAfter);

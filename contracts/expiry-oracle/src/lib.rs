@@ -5,15 +5,18 @@
 //! sequencer never blocks them.
 //!
 //! After expiry anyone may call `setExpiryPrice(asset, expiry, roundId)` naming the primary feed's
-//! first round at or after expiry: the round is at/after expiry and no later than
+//! first round at or after expiry in the proxy's current phase: the round is in the phase of the
+//! feed's `latestRoundData` (why: see `setExpiryPrice`), at/after expiry and no later than
 //! `expiry + fallbackWindow`, its answer is positive and inside the feed's bounds, and its
 //! predecessor is before expiry. The predecessor of round `k > 1` is round `k - 1` of the same
 //! phase; the predecessor of a phase's first round is the last round of the previous phase, found
 //! by an exponential then binary search over `getRoundData` (a round is absent when the call
 //! returns `updatedAt == 0` or reverts with data; an empty revert, as from running out of gas,
-//! aborts). The disputer may replace the price until `finalizesAt` (set once: `now +
-//! disputePeriod`); if no price is recorded once `expiry + fallbackWindow` has passed, the
-//! disputer sets it (also subject to the dispute period), so a missing round never locks funds.
+//! aborts). The disputer may replace the price until `finalizesAt` (`now + disputePeriod` at the
+//! record; the first dispute moves it to at least `now + disputePeriod`); if no price is recorded
+//! once `expiry + fallbackWindow` has passed, the disputer sets it (also subject to the dispute
+//! period), so a missing round never locks funds. Disputed and fallback prices must lie strictly
+//! inside the primary feed's answer bounds, as live prices do.
 //!
 //! Settlement reads `getExpiryPrice(asset, expiry) -> (price 1e18, finalized)`; `(0, false)` while
 //! none is recorded; settle only when `finalized`. `getExpiryPriceDetails` adds the round, its
@@ -64,6 +67,8 @@ pub enum ExpiryError {
     RoundBeforeExpiry(I::RoundBeforeExpiry),
     RoundTooLate(I::RoundTooLate),
     RoundNotFirstAfterExpiry(I::RoundNotFirstAfterExpiry),
+    RoundNotInCurrentPhase(I::RoundNotInCurrentPhase),
+    ExpiryPriceOutOfBounds(I::ExpiryPriceOutOfBounds),
     NoExpiryPrice(I::NoExpiryPrice),
     DisputePeriodOver(I::DisputePeriodOver),
     FallbackNotOpen(I::FallbackNotOpen),
@@ -159,6 +164,14 @@ impl From<ExpiryError> for Vec<u8> {
                     round(e.previousRoundId),
                     wu(e.previousUpdatedAt),
                 ],
+            ),
+            E::RoundNotInCurrentPhase(e) => revert(
+                I::RoundNotInCurrentPhase::SELECTOR,
+                &[round(e.roundId), wu(U256::from(e.currentPhase))],
+            ),
+            E::ExpiryPriceOutOfBounds(e) => revert(
+                I::ExpiryPriceOutOfBounds::SELECTOR,
+                &[wa(e.asset), wu(e.price), wu(e.minPrice), wu(e.maxPrice)],
             ),
             E::NoExpiryPrice(e) => revert(I::NoExpiryPrice::SELECTOR, &[wa(e.asset), wu(e.expiry)]),
             E::DisputePeriodOver(e) => revert(
@@ -319,6 +332,33 @@ impl ExpiryOracle {
         }
         self.not_recorded(asset, expiry)?;
         let id = round_id.to::<u128>();
+        // Only the proxy's current phase proves. While an aggregator is migrated, the old one
+        // often keeps answering for a while and the new one has answered for a while already:
+        // both phases can then hold a round that is the first at or after expiry within its own
+        // phase, each with a predecessor before expiry, and a reporter could pick the answer it
+        // likes. The current phase is the proxy's own choice, one latestRoundData call settles
+        // it, and the reporter cannot pick. Requiring instead that every earlier phase's last
+        // round be before expiry would also be unambiguous, but costs a last-round search per
+        // phase (tens of calls each, over every past phase), and it trusts retired aggregators.
+        // What this gives up: when the proxy moves to a new phase after expiry and before any
+        // proof, and the new phase's first round is already after expiry while the old phase's
+        // last round is too, no round proves (the predecessor rule refuses the first round) and
+        // the disputer's fallback sets the price, within its bounds and with a dispute period.
+        let latest = self
+            .read_latest(primary.address)
+            .ok_or(ExpiryError::FeedUnavailable(I::FeedUnavailable {
+                asset,
+                feed: primary.address,
+            }))?;
+        let (current_phase, _) = split_round_id(latest.id);
+        if split_round_id(id).0 != current_phase {
+            return Err(ExpiryError::RoundNotInCurrentPhase(
+                I::RoundNotInCurrentPhase {
+                    roundId: round_id,
+                    currentPhase: current_phase,
+                },
+            ));
+        }
         let Read::Found(round) = self.read_round(primary.address, id) else {
             return Err(round_unavailable(primary.address, id));
         };
@@ -372,8 +412,14 @@ impl ExpiryOracle {
         Ok(())
     }
 
-    /// The disputer replaces a recorded expiry price before it finalizes. The dispute period is
-    /// not extended.
+    /// The disputer replaces a recorded expiry price before it finalizes; the price must lie
+    /// strictly inside the primary feed's answer bounds (normalised to 1e18), as a live price
+    /// must. The first dispute of a price moves `finalizesAt` to at least `now + disputePeriod`
+    /// (the governed period, 10 min..6 h): a dispute is the one change of a settlement price
+    /// without a Chainlink round behind it, and holders and governance need a full period to see
+    /// it (the event) and answer it (replace a rogue disputer) instead of finding a price swapped
+    /// a block before settlement. Later disputes of the same price correct it without extending
+    /// again, so no disputer can hold settlement back more than two periods after the record.
     pub fn dispute_expiry_price(
         &mut self,
         asset: Address,
@@ -382,6 +428,7 @@ impl ExpiryOracle {
     ) -> Result<(), ExpiryError> {
         let disputer = self.only_disputer()?;
         non_zero_price(price)?;
+        self.bounded(asset, price)?;
         let now = self.vm().block_timestamp();
         let records = self.prices.getter(asset);
         let record = records.getter(expiry);
@@ -393,6 +440,7 @@ impl ExpiryOracle {
         }
         let finalizes_at = record.finalizes_at.get().to::<u64>();
         let previous = record.price.get();
+        let already_disputed = record.source.get().to::<u8>() == limits::SOURCE_DISPUTED;
         if now >= finalizes_at {
             return Err(ExpiryError::DisputePeriodOver(I::DisputePeriodOver {
                 asset,
@@ -400,23 +448,36 @@ impl ExpiryOracle {
                 finalizesAt: U256::from(finalizes_at),
             }));
         }
+        let finalizes_at = if already_disputed {
+            finalizes_at
+        } else {
+            finalizes_at.max(now.saturating_add(self.dispute_period.get().to::<u64>()))
+        };
         let mut records = self.prices.setter(asset);
         let mut record = records.setter(expiry);
         record.price.set(price);
         record.source.set(U8::from(limits::SOURCE_DISPUTED));
+        record.finalizes_at.set(U64::from(finalizes_at));
         self.emit(
             &[
                 I::ExpiryPriceDisputed::SIGNATURE_HASH,
                 wa(asset),
                 wu(expiry),
             ],
-            &[wu(previous), wu(price), wa(disputer)],
+            &[
+                wu(previous),
+                wu(price),
+                wu(U256::from(finalizes_at)),
+                wa(disputer),
+            ],
         );
         Ok(())
     }
 
     /// When no price was recorded and `expiry + fallbackWindow` has passed, the disputer sets
-    /// it, so settlement never waits on a round that will not come. Needs no configured asset.
+    /// it, so settlement never waits on a round that will not come. The price must lie strictly
+    /// inside the primary feed slot's answer bounds (normalised to 1e18); the slot is read as
+    /// stored (`getFeed(asset, 0)`), so a removed asset's open series can still settle.
     pub fn set_fallback_expiry_price(
         &mut self,
         asset: Address,
@@ -426,6 +487,7 @@ impl ExpiryOracle {
         let disputer = self.only_disputer()?;
         non_zero_price(price)?;
         self.not_recorded(asset, expiry)?;
+        self.bounded(asset, price)?;
         let opens_after = expiry.saturating_add(U256::from(self.fallback_window.get()));
         if U256::from(self.vm().block_timestamp()) <= opens_after {
             return Err(ExpiryError::FallbackNotOpen(I::FallbackNotOpen {
@@ -538,9 +600,43 @@ impl ExpiryOracle {
     /// (it reverts with data only for an unconfigured asset), `FeedUnavailable(asset, adapter)`
     /// when the call fails otherwise.
     fn primary_feed(&self, asset: Address) -> Result<Feed, ExpiryError> {
-        let adapter = self.adapter.get();
         let call = words::error(IOracleAdapter::primaryFeedCall::SELECTOR, &[wa(asset)]);
-        let ret = match static_call(self.vm(), Call::new(), adapter, &call) {
+        self.adapter_feed(asset, &call)
+    }
+
+    /// `price` (1e18) if it lies strictly inside the bounds of the asset's primary feed slot as
+    /// stored (in service or removed), else `ExpiryPriceOutOfBounds` in 1e18 units;
+    /// `UnknownAsset` when the slot was never set.
+    fn bounded(&self, asset: Address, price: U256) -> Result<(), ExpiryError> {
+        let call = words::error(
+            IOracleAdapter::getFeedCall::SELECTOR,
+            &[wa(asset), wu(U256::ZERO)],
+        );
+        let feed = self.adapter_feed(asset, &call)?;
+        if feed.address.is_zero() {
+            return Err(ExpiryError::UnknownAsset(I::UnknownAsset { asset }));
+        }
+        // `setFeed` keeps `0 <= minAnswer < maxAnswer` and the normalised maximum in range.
+        let scaled =
+            |answer: I256| normalise(answer.into_raw(), feed.decimals).unwrap_or(U256::MAX);
+        let (min, max) = (scaled(feed.min_answer), scaled(feed.max_answer));
+        if price <= min || price >= max {
+            return Err(ExpiryError::ExpiryPriceOutOfBounds(
+                I::ExpiryPriceOutOfBounds {
+                    asset,
+                    price,
+                    minPrice: min,
+                    maxPrice: max,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// A feed slot as the adapter returns it (`primaryFeed` or `getFeed`).
+    fn adapter_feed(&self, asset: Address, call: &[u8]) -> Result<Feed, ExpiryError> {
+        let adapter = self.adapter.get();
+        let ret = match static_call(self.vm(), Call::new(), adapter, call) {
             Ok(ret) if ret.len() == 5 * 32 => ret,
             Err(CallError::Revert(data)) if !data.is_empty() => {
                 return Err(ExpiryError::UnknownAsset(I::UnknownAsset { asset }))
@@ -568,7 +664,20 @@ impl ExpiryOracle {
     #[inline(never)]
     fn read_round(&self, feed: Address, id: u128) -> Read {
         let call = words::error(Feed3::getRoundDataCall::SELECTOR, &[id.word()]);
-        match static_call(self.vm(), Call::new(), feed, &call) {
+        self.read(feed, &call)
+    }
+
+    /// The feed's latest round (its id carries the proxy's current phase).
+    fn read_latest(&self, feed: Address) -> Option<Round> {
+        match self.read(feed, &Feed3::latestRoundDataCall::SELECTOR) {
+            Read::Found(round) => Some(round),
+            _ => None,
+        }
+    }
+
+    #[inline(never)]
+    fn read(&self, feed: Address, call: &[u8]) -> Read {
+        match static_call(self.vm(), Call::new(), feed, call) {
             Ok(ret) => match decode_round(&ret) {
                 Some(round) if round.updated_at.is_zero() => Read::Missing,
                 Some(round) => Read::Found(round),

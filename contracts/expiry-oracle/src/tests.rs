@@ -627,6 +627,55 @@ fn a_phase_without_rounds_proves_nothing() {
 }
 
 #[test]
+fn during_a_migration_only_the_current_phase_proves() {
+    // Phase 1 (the old aggregator) keeps answering after the proxy moved to phase 2, whose
+    // aggregator was answering already: each phase holds a first round after expiry.
+    let mut env = Env::new();
+    env.configure_single();
+    env.push(FEED_A, 1_900 * E8, EXPIRY - 120);
+    env.feed(FEED_A).start_new_phase().unwrap();
+    env.push(FEED_A, 1_910 * E8, EXPIRY - 60);
+    let new_phase = env.push(FEED_A, 2_000 * E8, EXPIRY + 30);
+    let old_phase = join_round_id(1, 2);
+    env.feed(FEED_A)
+        .set_round(
+            U80::from(old_phase),
+            i(1_800 * E8),
+            u(EXPIRY + 5),
+            u(EXPIRY + 5),
+        )
+        .unwrap();
+    env.at(EXPIRY + 60);
+    expect_err(
+        env.oracle
+            .set_expiry_price(ASSET, u(EXPIRY), U80::from(old_phase)),
+        I::RoundNotInCurrentPhase {
+            roundId: U80::from(old_phase),
+            currentPhase: 2,
+        },
+    );
+    env.oracle
+        .set_expiry_price(ASSET, u(EXPIRY), U80::from(new_phase))
+        .unwrap();
+    assert_eq!(env.oracle.get_expiry_price(ASSET, u(EXPIRY)).0, wad(2_000));
+}
+
+#[test]
+fn a_proxy_whose_latest_round_is_unreadable_proves_nothing() {
+    let (mut env, first) = phase_change_env(3, EXPIRY - 5);
+    // Phase 3 opens without a round: the mock's latestRoundData reverts.
+    env.feed(FEED_A).start_new_phase().unwrap();
+    expect_err(
+        env.oracle
+            .set_expiry_price(ASSET, u(EXPIRY), U80::from(first)),
+        I::FeedUnavailable {
+            asset: ASSET,
+            feed: FEED_A,
+        },
+    );
+}
+
+#[test]
 fn a_search_step_that_fails_silently_aborts() {
     let (mut env, first) = phase_change_env(9, EXPIRY - 5);
     env.starve_rounds_from(FEED_A, join_round_id(1, 4));
@@ -667,7 +716,42 @@ fn the_disputer_replaces_a_price_during_the_dispute_period() {
             expiry: u(EXPIRY + 86_400),
         },
     );
+    // Disputed prices stay strictly inside the feed's bounds, (0, 1e6) units.
+    for price in [wad(1_000_000), wad(2_000_000)] {
+        expect_err(
+            env.oracle.dispute_expiry_price(ASSET, u(EXPIRY), price),
+            I::ExpiryPriceOutOfBounds {
+                asset: ASSET,
+                price,
+                minPrice: U256::ZERO,
+                maxPrice: wad(1_000_000),
+            },
+        );
+    }
     env.at(finalizes_at - 1);
+    env.oracle
+        .dispute_expiry_price(ASSET, u(EXPIRY), wad(1_998))
+        .unwrap();
+    // The first dispute gives the new price a full dispute period.
+    let extended = finalizes_at - 1 + 7_200;
+    let logs = env.chain.vm().get_emitted_logs();
+    let (topics, data) = logs.last().unwrap();
+    let event = I::ExpiryPriceDisputed::decode_raw_log(topics.iter().copied(), data).unwrap();
+    assert_eq!(
+        (
+            event.previousPrice,
+            event.newPrice,
+            event.finalizesAt,
+            event.disputer
+        ),
+        (wad(2_000), wad(1_998), u(extended), DISPUTER)
+    );
+    assert_eq!(
+        env.oracle.get_expiry_price(ASSET, u(EXPIRY)),
+        (wad(1_998), false)
+    );
+    // A correction does not extend again.
+    env.at(extended - 1);
     env.oracle
         .dispute_expiry_price(ASSET, u(EXPIRY), wad(1_999))
         .unwrap();
@@ -675,9 +759,10 @@ fn the_disputer_replaces_a_price_during_the_dispute_period() {
     let (topics, data) = logs.last().unwrap();
     let event = I::ExpiryPriceDisputed::decode_raw_log(topics.iter().copied(), data).unwrap();
     assert_eq!(
-        (event.previousPrice, event.newPrice, event.disputer),
-        (wad(2_000), wad(1_999), DISPUTER)
+        (event.previousPrice, event.newPrice, event.finalizesAt),
+        (wad(1_998), wad(1_999), u(extended))
     );
+    let finalizes_at = extended;
     let details = env.oracle.get_expiry_price_details(ASSET, u(EXPIRY));
     assert_eq!(
         (details.0, details.3, details.4),
@@ -777,14 +862,35 @@ fn the_disputer_sets_a_fallback_price_when_no_round_came() {
 }
 
 #[test]
-fn the_fallback_needs_no_configured_asset() {
+fn fallback_prices_stay_inside_the_primary_feeds_bounds() {
     let mut env = Env::new();
     env.at(EXPIRY + 129_601);
     env.sender(DISPUTER);
+    // No feed slot was ever set: there are no bounds to check against.
+    expect_err(
+        env.oracle
+            .set_fallback_expiry_price(ASSET, u(EXPIRY), wad(1_950)),
+        I::UnknownAsset { asset: ASSET },
+    );
+    env.configure_single();
+    env.sender(DISPUTER);
+    expect_err(
+        env.oracle
+            .set_fallback_expiry_price(ASSET, u(EXPIRY), wad(1_000_000)),
+        I::ExpiryPriceOutOfBounds {
+            asset: ASSET,
+            price: wad(1_000_000),
+            minPrice: U256::ZERO,
+            maxPrice: wad(1_000_000),
+        },
+    );
     env.oracle
-        .set_fallback_expiry_price(ASSET, u(EXPIRY), wad(1_950))
+        .set_fallback_expiry_price(ASSET, u(EXPIRY), wad(1_000_000) - u(1))
         .unwrap();
-    assert_eq!(env.oracle.get_expiry_price(ASSET, u(EXPIRY)).0, wad(1_950));
+    assert_eq!(
+        env.oracle.get_expiry_price(ASSET, u(EXPIRY)).0,
+        wad(1_000_000) - u(1)
+    );
 }
 
 #[test]

@@ -15,7 +15,8 @@
 //! - at least `quorum` feeds must count, else `QuorumNotMet` (or, with a single feed, the error
 //!   naming why it failed); the price is the median of the counting feeds; feeds further than
 //!   `maxDeviation` from it are set aside and at least `quorum` must remain, else `SourcesDisagree`;
-//! - the timestamp returned is the oldest `updatedAt` among the agreeing feeds.
+//! - the timestamp returned is the median `updatedAt` of the agreeing feeds (see the interface:
+//!   the oldest let one slow feed block liquidations, the newest would dress up a stale majority).
 //!
 //! `getMintPrice(asset)` (new positions) adds a circuit breaker: the primary feed's latest answer
 //! may differ from its previous round's by at most `maxRoundMove` (a 1e18 fraction of the previous
@@ -396,8 +397,9 @@ impl OracleAdapter {
         Ok(())
     }
 
-    /// Puts slots `0..feedCount` into service with the aggregation rules: `quorum` of them must
-    /// count, `maxDeviation` (1e18 fraction of the median) is the largest spread, `maxRoundMove`
+    /// Puts slots `0..feedCount` into service with the aggregation rules: `quorum` of them (a
+    /// majority: `feedCount / 2 < quorum <= feedCount`) must count, `maxDeviation` (1e18 fraction
+    /// of the median) is the largest spread, `maxRoundMove`
     /// the circuit breaker's bound for `getMintPrice`.
     pub fn configure_asset(
         &mut self,
@@ -410,7 +412,9 @@ impl OracleAdapter {
         self.only_admin()?;
         non_zero(asset)?;
         let count = within(feed_count, 1, limits::MAX_FEEDS as u64)?;
-        let quorum_n = within(quorum, 1, count)?;
+        // A majority: below it, a minority of the feeds (one bad feed while the others are stale)
+        // could set the price alone.
+        let quorum_n = within(quorum, count / 2 + 1, count)?;
         within_wide(
             max_deviation,
             limits::MIN_MAX_DEVIATION,
@@ -461,7 +465,7 @@ impl OracleAdapter {
         Ok(())
     }
 
-    /// Live price (1e18) and the oldest `updatedAt` of the feeds behind it: margin, liquidation.
+    /// Live price (1e18) and the median `updatedAt` of the feeds behind it: margin, liquidation.
     pub fn get_price(&self, asset: Address) -> Result<(U256, U256), OracleError> {
         let live = self.live_price(asset)?;
         Ok((live.price, U256::from(live.updated_at)))
@@ -818,10 +822,10 @@ impl OracleAdapter {
             });
         }
         let mut prices: Vec<U256> = quotes.iter().map(|q| q.price).collect();
-        let median = median(&mut prices);
+        let price = median(&mut prices);
         let agreeing: Vec<&Quote> = quotes
             .iter()
-            .filter(|q| within_fraction(q.price, median, max_deviation))
+            .filter(|q| within_fraction(q.price, price, max_deviation))
             .collect();
         let (Some(first), true) = (agreeing.first(), agreeing.len() >= quorum) else {
             return Err(OracleError::SourcesDisagree(I::SourcesDisagree {
@@ -832,8 +836,14 @@ impl OracleAdapter {
             }));
         };
         Ok(Live {
-            price: median,
-            updated_at: agreeing.iter().map(|q| q.updated_at).min().unwrap_or(0),
+            price,
+            updated_at: median(
+                &mut agreeing
+                    .iter()
+                    .map(|q| U256::from(q.updated_at))
+                    .collect::<Vec<_>>(),
+            )
+            .saturating_to::<u64>(),
             round_id: first.round_id,
             primary: feeds[0],
             max_round_move,

@@ -408,6 +408,14 @@ fn configure_asset_rejects_bad_rules() {
         env.oracle.configure_asset(ASSET, u(1), u(2), dev, dev),
         out(u(2), u(1), u(1)),
     );
+    // The quorum is a majority of the feeds in service.
+    for (count, quorum, majority) in [(2, 1, 2), (3, 1, 2), (4, 2, 3), (5, 2, 3)] {
+        expect_err(
+            env.oracle
+                .configure_asset(ASSET, u(count), u(quorum), dev, dev),
+            out(u(quorum), u(majority), u(count)),
+        );
+    }
     for deviation in [ONE_PERCENT / 100 - 1, 50 * ONE_PERCENT + 1] {
         expect_err(
             env.oracle
@@ -431,7 +439,7 @@ fn configure_asset_rejects_bad_rules() {
         );
     }
     expect_err(
-        env.oracle.configure_asset(ASSET, u(2), u(1), dev, dev),
+        env.oracle.configure_asset(ASSET, u(2), u(2), dev, dev),
         I::FeedNotSet {
             asset: ASSET,
             index: u(1),
@@ -755,14 +763,14 @@ fn median_of_three_ignores_one_lying_feed() {
     env.push(FEED_C, 5_000 * E8, T0 - 300);
     let (price, updated_at) = env.oracle.get_price(ASSET).unwrap();
     assert_eq!(price, wad(2_010));
-    // The oldest timestamp among the agreeing feeds; the liar's is ignored.
-    assert_eq!(updated_at, u(T0 - 30));
+    // The median timestamp of the agreeing feeds (the mean of two); the liar's is ignored.
+    assert_eq!(updated_at, u(T0 - 25));
     let (round_id, answer, started_at, updated, answered_in) =
         env.oracle.latest_round_data(ASSET).unwrap();
     assert_eq!(round_id.to::<u128>(), a);
     assert_eq!(answer, I256::from_raw(wad(2_010)));
-    assert_eq!(started_at, u(T0 - 30));
-    assert_eq!(updated, u(T0 - 30));
+    assert_eq!(started_at, u(T0 - 25));
+    assert_eq!(updated, u(T0 - 25));
     assert_eq!(answered_in, round_id);
 }
 
@@ -811,12 +819,13 @@ fn quorum_counts_only_accepted_feeds() {
 }
 
 #[test]
-fn a_lone_survivor_must_still_meet_the_deviation_rule() {
+fn the_agreeing_feeds_must_still_meet_the_quorum() {
     let mut env = Env::new();
-    env.configure(&[FEED_A, FEED_B], 1, ONE_PERCENT);
+    env.configure(&[FEED_A, FEED_B, FEED_C], 2, ONE_PERCENT);
     env.push(FEED_A, 2_000 * E8, T0);
-    env.push(FEED_B, 3_000 * E8, T0);
-    // Median 2_500: both are 20% away.
+    env.push(FEED_B, 2_500 * E8, T0);
+    env.push(FEED_C, 3_000 * E8, T0);
+    // Median 2_500: only B agrees with it.
     expect_err(
         env.oracle.get_price(ASSET),
         I::SourcesDisagree {
@@ -826,8 +835,28 @@ fn a_lone_survivor_must_still_meet_the_deviation_rule() {
             maxDeviation: U256::from(ONE_PERCENT),
         },
     );
-    env.feed(FEED_B).set_failing(true).unwrap();
-    assert_eq!(env.oracle.get_price(ASSET).unwrap().0, wad(2_000));
+    env.push(FEED_C, 2_510 * E8, T0);
+    assert_eq!(env.oracle.get_price(ASSET).unwrap().0, wad(2_500));
+}
+
+#[test]
+fn the_timestamp_is_the_median_of_the_agreeing_feeds() {
+    let mut env = Env::new();
+    env.configure(&[FEED_A, FEED_B, FEED_C], 2, ONE_PERCENT);
+    // One slow feed no longer holds the timestamp back...
+    env.push(FEED_A, 2_000 * E8, T0 - MAX_AGE);
+    env.push(FEED_A, 2_000 * E8, T0 - MAX_AGE + 1);
+    env.push(FEED_B, 2_001 * E8, T0 - 60);
+    env.push(FEED_C, 2_002 * E8, T0);
+    assert_eq!(
+        env.oracle.get_price(ASSET).unwrap(),
+        (wad(2_001), u(T0 - 60))
+    );
+    assert_eq!(env.oracle.get_mint_price(ASSET).unwrap().1, u(T0 - 60));
+    assert_eq!(env.oracle.latest_round_data(ASSET).unwrap().3, u(T0 - 60));
+    // ...and one fresh feed does not make an old majority look fresh.
+    env.push(FEED_B, 2_001 * E8, T0 - MAX_AGE + 2);
+    assert_eq!(env.oracle.get_price(ASSET).unwrap().1, u(T0 - MAX_AGE + 2));
 }
 
 // ---------------------------------------------------------------- circuit breaker
