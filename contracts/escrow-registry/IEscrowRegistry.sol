@@ -33,7 +33,7 @@ interface IEscrowRegistry {
 
     function getAuctionParameters() external view returns (uint64, uint256);
 
-    function collateralParameters(address asset) external view returns (bool, bool, uint256, uint256, uint256);
+    function collateralParameters(address asset) external view returns (bool, bool, uint256, uint256, uint256, uint64);
 
     function riskParameters(address underlying) external view returns (uint256, uint256[16] memory, uint64, uint256);
 

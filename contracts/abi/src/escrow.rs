@@ -41,6 +41,10 @@ sol! {
         event ShortBurned(address indexed owner, uint256 indexed vaultId, address indexed option, address from, uint256 amount);
         event LongDeposited(address indexed owner, uint256 indexed vaultId, address indexed option, address from, uint256 amount);
         event LongWithdrawn(address indexed owner, uint256 indexed vaultId, address indexed option, address to, uint256 amount);
+        /// The collateral held in naked vaults of `asset` (the quantity `nakedCap` bounds) changed.
+        event NakedExposureChanged(address indexed asset, uint256 exposure);
+        /// A running auction ended: a batch that passed the margin check made the vault safe.
+        event AuctionEnded(address indexed owner, uint256 indexed vaultId, uint256 collateral, uint256 shortAmount);
 
         error InvalidInitialization(uint64 current, uint64 requested);
         error Unauthorized(address caller);
@@ -116,6 +120,11 @@ sol! {
         /// A naked vault was found under-collateralised at a price newer than its last change.
         event AuctionStarted(address indexed owner, uint256 indexed vaultId, uint256 requirement, uint256 collateral, uint256 spot, uint256 startedAt);
         event VaultLiquidated(address indexed owner, uint256 indexed vaultId, address indexed liquidator, uint256 debtRepaid, uint256 collateralPaid, uint256 pricePerOption);
+        /// A full pause ended after the auction started: it starts again from its opening price
+        /// at `startedAt`, the end of the pause (liquidators could not bid during it).
+        event AuctionRestarted(address indexed owner, uint256 indexed vaultId, uint256 previousStart, uint256 startedAt);
+        /// A liquidation repaid the whole debt or made the vault safe again.
+        event AuctionEnded(address indexed owner, uint256 indexed vaultId, uint256 collateral, uint256 shortAmount);
 
         error InvalidInitialization(uint64 current, uint64 requested);
         error Unauthorized(address caller);
@@ -205,11 +214,12 @@ sol! {
             returns (uint256 shock, uint64[] memory maxTimes, uint256[] memory upperBounds);
         function getAuctionParameters() external view returns (uint64 duration, uint256 discount);
         /// For the escrow, in one static call: pause flags and the collateral's parameters
-        /// (`scale = 10^(18 - decimals)`, 0 if not allowed).
+        /// (`scale = 10^(18 - decimals)`, 0 if not allowed), and when the last full pause was
+        /// lifted (0: never), before which no auction may count time.
         function collateralParameters(address asset)
             external
             view
-            returns (bool partiallyPaused, bool fullyPaused, uint256 scale, uint256 nakedCap, uint256 dustFloor);
+            returns (bool partiallyPaused, bool fullyPaused, uint256 scale, uint256 nakedCap, uint256 dustFloor, uint64 resumedAt);
         /// For the escrow: naked-margin and auction parameters; bucket `i` is packed as
         /// `maxTime << 128 | upperBound`, unused buckets are 0.
         function riskParameters(address underlying)

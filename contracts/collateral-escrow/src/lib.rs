@@ -217,7 +217,8 @@ impl CollateralEscrow {
         };
         let exposure = |asset| self.naked_exposure.get(asset);
         let mut env = Chain::new(self.vm(), self.sources(), &exposure);
-        env.not_paused(vault.collateral_asset, true)?;
+        let asset = vault.collateral_asset;
+        env.not_paused(asset, false)?;
         let mut effects = Vec::with_capacity(actions.len());
         // Adding collateral or burning shorts only makes a vault safer: such batches need no
         // price, so owners can top up while the oracle refuses to quote.
@@ -228,12 +229,28 @@ impl CollateralEscrow {
                 && !matches!(effect, Effect::Burn(..));
             effects.push(effect);
         }
+        // A partial pause stops new risk only. Batches that only add collateral or burn shorts
+        // go through, because liquidation goes on under a partial pause (it is what keeps the
+        // escrow solvent in an incident) and owners must be able to defend their vaults from it.
+        if needs_check || opens {
+            env.not_paused(asset, true)?;
+        }
+        let minted = actions.iter().any(|a| a.0 == ACTION_MINT_SHORT);
+        rules::within_naked_cap(&mut env, &vault, minted)?;
         let exposures = env.exposures;
         if needs_check {
-            // New exposure is priced with the oracle's circuit breaker: while it trips, new
-            // mints stop and everything else carries on.
-            let mint_price = actions.iter().any(|a| a.0 == ACTION_MINT_SHORT);
-            self.check_vault(&vault, mint_price)?;
+            // Every batch that needs a price adds risk (mints, withdrawals of collateral or
+            // longs), so all are priced with the oracle's circuit breaker (`getMintPrice`):
+            // while it trips they stop, and top-ups, burns and settlement carry on.
+            self.check_vault(&vault, true)?;
+            if vault.auction_start != 0 {
+                emit(
+                    self,
+                    I::AuctionEnded::SIGNATURE_HASH,
+                    &[owner.word(), vault_id.word()],
+                    &[vault.collateral.word(), vault.short_amount.word()],
+                );
+            }
         }
         if needs_check || opens {
             // Only a batch that passed the margin check at a price proves the vault safe at that
@@ -327,12 +344,10 @@ impl CollateralEscrow {
             effects.push(effect);
         }
         if bound {
-            if v.naked {
+            if v.naked && !exposure_cut.is_zero() {
                 let asset = v.collateral_asset;
                 let exposure = self.naked_exposure.get(asset);
-                self.naked_exposure
-                    .setter(asset)
-                    .set(exposure.saturating_sub(exposure_cut));
+                self.set_exposure(asset, exposure.saturating_sub(exposure_cut));
             }
             self.store_vault(owner, vault_id, &v);
         }
@@ -487,10 +502,23 @@ impl CollateralEscrow {
         s.auction_start.set(U64::from(v.auction_start));
     }
 
+    /// Stores the last exposure of each asset a batch moved, with an event.
     fn write_exposures(&mut self, exposures: Vec<(Address, U256)>) {
-        for (asset, exposure) in exposures {
-            self.naked_exposure.setter(asset).set(exposure);
+        for (i, &(asset, exposure)) in exposures.iter().enumerate() {
+            if exposures[i + 1..].iter().all(|e| e.0 != asset) {
+                self.set_exposure(asset, exposure);
+            }
         }
+    }
+
+    fn set_exposure(&mut self, asset: Address, exposure: U256) {
+        self.naked_exposure.setter(asset).set(exposure);
+        emit(
+            self,
+            I::NakedExposureChanged::SIGNATURE_HASH,
+            &[asset.word()],
+            &[exposure.word()],
+        );
     }
 
     fn balance_of_self(&self, token: Address) -> EscrowResult<U256> {

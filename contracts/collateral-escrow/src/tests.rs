@@ -4,7 +4,9 @@
 //! encodings) are tested in `escrow-rules`; the whole path in `tests/tests/escrow_*.rs`.
 
 use super::*;
-use abi::escrow::{IEscrowRegistry, ACTION_DEPOSIT_COLLATERAL};
+use abi::escrow::{
+    IEscrowRegistry, ACTION_BURN_SHORT, ACTION_DEPOSIT_COLLATERAL, ACTION_WITHDRAW_COLLATERAL,
+};
 use alloy_primitives::address;
 use alloy_sol_types::SolValue;
 use stylus_sdk::testing::*;
@@ -51,6 +53,7 @@ fn registry_answers(vm: &TestVM, asset: Address, partial: bool, full: bool) {
             scale,
             U256::from(10u64).pow(U256::from(12)),
             U256::from(100_000_000u64),
+            0u64,
         )
             .abi_encode_params()),
     );
@@ -370,4 +373,177 @@ fn batches_without_a_margin_check_keep_the_liquidation_clock() {
     c.operate(ALICE, id, vec![]).unwrap();
     let after = c.get_vault(ALICE, id);
     assert_eq!((after.7, after.8), (before.7, before.8));
+}
+
+/// Naked vault 1 of Alice holding 1,000 USDC against one put, with `exposure` in naked vaults.
+fn seeded(auction_start: u64, exposure: U256) -> (TestVM, CollateralEscrow, Vault) {
+    let (vm, mut c) = setup();
+    let v = Vault {
+        naked: true,
+        collateral_asset: USDC,
+        collateral: U256::from(1_000_000_000u64),
+        short: PUT,
+        short_amount: U256::from(10u64).pow(U256::from(18)),
+        last_change: EXPIRY - 31 * 86_400,
+        auction_start,
+        ..Vault::default()
+    };
+    c.store_vault(ALICE, U256::from(1), &v);
+    c.vault_counts.setter(ALICE).set(U256::from(1));
+    c.naked_exposure.setter(USDC).set(exposure);
+    (vm, c, v)
+}
+
+/// `checkVault` answers `verdict` for `v` priced with `getMintPrice` and reverts otherwise.
+fn engine_answers(vm: &TestVM, v: &Vault, mint_price_verdict: Result<(), ()>) {
+    for mint_price in [true, false] {
+        let words = abi::escrow::check_vault_words(
+            v.naked,
+            v.collateral_asset,
+            v.collateral,
+            v.short,
+            v.short_amount,
+            v.long,
+            v.long_amount,
+            mint_price,
+        );
+        let ok = mint_price == mint_price_verdict.is_ok();
+        vm.mock_static_call(
+            ENGINE,
+            IMarginEngine::checkVaultCall { vault: words }.abi_encode(),
+            if ok { Ok(vec![]) } else { Err(vec![]) },
+        );
+    }
+    // The registry's answer must be the last mock: TestVM returns the last mock's data.
+    registry_answers(vm, USDC, false, false);
+}
+
+fn logs_of<E: SolEvent>(vm: &TestVM) -> Vec<E> {
+    vm.get_emitted_logs()
+        .into_iter()
+        .filter_map(|(topics, data)| E::decode_raw_log(topics, &data).ok())
+        .collect()
+}
+
+#[test]
+fn a_partial_pause_lets_top_ups_and_burns_through() {
+    let (vm, mut c, v) = seeded(0, U256::from(1_000_000_000u64));
+    let id = U256::from(1);
+    let amount = U256::from(1_000_000u64);
+    registry_answers(&vm, USDC, true, false);
+    let withdraw = (ACTION_WITHDRAW_COLLATERAL, USDC, ALICE, amount);
+    let top_up = (ACTION_DEPOSIT_COLLATERAL, USDC, Address::ZERO, amount);
+    let burn = (ACTION_BURN_SHORT, PUT, Address::ZERO, v.short_amount);
+    let mint = (ACTION_MINT_SHORT, PUT, ALICE, v.short_amount);
+    let partial = err(I::SystemPaused {
+        partiallyPaused: true,
+        fullyPaused: false,
+    });
+    assert_eq!(c.operate(ALICE, id, vec![withdraw]), Err(partial.clone()));
+    assert_eq!(c.operate(ALICE, id, vec![top_up, withdraw]), Err(partial));
+    // A burn goes through entirely: the vault owes nothing more.
+    c.operate(ALICE, id, vec![burn]).unwrap();
+    let after = c.get_vault(ALICE, id);
+    assert_eq!((after.3, after.4), (Address::ZERO, U256::ZERO));
+    // The top-up passes the pause and reaches the token (which answers the registry's words,
+    // see `a_token_that_does_not_answer_true_is_refused`).
+    assert_eq!(
+        c.operate(ALICE, id, vec![top_up]),
+        Err(err(I::TokenCallFailed { token: USDC }))
+    );
+    // Under a full pause, nothing moves.
+    registry_answers(&vm, USDC, true, true);
+    for batch in [vec![top_up], vec![mint]] {
+        assert_eq!(
+            c.operate(ALICE, id, batch),
+            Err(err(I::SystemPaused {
+                partiallyPaused: true,
+                fullyPaused: true
+            }))
+        );
+    }
+}
+
+#[test]
+fn withdrawals_are_priced_with_the_circuit_breaker() {
+    let amount = U256::from(1_000_000u64);
+    let withdraw = (ACTION_WITHDRAW_COLLATERAL, USDC, BOB, amount);
+    let id = U256::from(1);
+    // Accepted at the mint price: it passes the margin check and reaches the token transfer
+    // (refused by the mock token, see `a_token_that_does_not_answer_true_is_refused`).
+    let (vm, mut c, mut v) = seeded(0, U256::from(1_000_000_000u64));
+    v.collateral -= amount;
+    engine_answers(&vm, &v, Ok(()));
+    let reached_the_token = Err(err(I::TokenCallFailed { token: USDC }));
+    assert_eq!(c.operate(ALICE, id, vec![withdraw]), reached_the_token);
+    // Accepted only at the plain price: the engine's refusal stops it before any transfer.
+    let (vm, mut c, _) = seeded(0, U256::from(1_000_000_000u64));
+    engine_answers(&vm, &v, Err(()));
+    let refused = c.operate(ALICE, id, vec![withdraw]);
+    assert!(refused.is_err() && refused != reached_the_token);
+}
+
+#[test]
+fn exposure_changes_and_auction_ends_are_events() {
+    let amount = U256::from(1_000_000u64);
+    let id = U256::from(1);
+    let exposure = U256::from(5_000_000_000u64);
+    let (vm, mut c, mut v) = seeded(EXPIRY - 30 * 86_400 - 60, exposure);
+    v.collateral -= amount;
+    engine_answers(&vm, &v, Ok(()));
+    // State and events are written before tokens move; `TestVM` keeps them although the mock
+    // token then refuses the transfer (see `a_token_that_does_not_answer_true_is_refused`).
+    assert_eq!(
+        c.operate(
+            ALICE,
+            id,
+            vec![(ACTION_WITHDRAW_COLLATERAL, USDC, BOB, amount)]
+        ),
+        Err(err(I::TokenCallFailed { token: USDC }))
+    );
+    assert_eq!(c.naked_exposure(USDC), exposure - amount);
+    let changes = logs_of::<I::NakedExposureChanged>(&vm);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].asset, changes[0].exposure),
+        (USDC, exposure - amount)
+    );
+    // The withdrawal passed the margin check: the vault is safe, its auction is over.
+    let ended = logs_of::<I::AuctionEnded>(&vm);
+    assert_eq!(
+        (
+            ended[0].owner,
+            ended[0].vaultId,
+            ended[0].collateral,
+            ended[0].shortAmount
+        ),
+        (ALICE, id, v.collateral, v.short_amount)
+    );
+    assert_eq!(c.get_vault(ALICE, id).8, 0);
+    // A seizure by the engine moves the exposure too, with its event. (`TestVM` does not
+    // roll back the failed call above, which left the reentrancy lock set.)
+    c.locked.set(false);
+    vm.set_sender(ENGINE);
+    assert_eq!(
+        c.apply_outcome(ALICE, id, vec![(APPLY_SEIZE, USDC, BOB, amount)]),
+        Err(err(I::TokenCallFailed { token: USDC }))
+    );
+    let changes = logs_of::<I::NakedExposureChanged>(&vm);
+    assert_eq!(changes.last().unwrap().exposure, exposure - amount - amount);
+}
+
+#[test]
+fn the_naked_cap_never_blocks_a_top_up() {
+    // Far over the cap (10^12): the top-up still reaches the token.
+    let (_vm, mut c, _) = seeded(0, U256::from(10u64).pow(U256::from(15)));
+    let top_up = (
+        ACTION_DEPOSIT_COLLATERAL,
+        USDC,
+        Address::ZERO,
+        U256::from(1),
+    );
+    assert_eq!(
+        c.operate(ALICE, U256::from(1), vec![top_up]),
+        Err(err(I::TokenCallFailed { token: USDC }))
+    );
 }

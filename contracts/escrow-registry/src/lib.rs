@@ -67,6 +67,8 @@ pub struct EscrowRegistry {
     auction_discount: StorageU256,
     collaterals: StorageMap<Address, StoredCollateral>,
     risks: StorageMap<Address, StoredRisk>,
+    /// When the last full pause was lifted: auctions restart from it (see `collateralParameters`).
+    resumed_at: StorageU64,
 }
 
 fn bounded(value: U256, min: U256, max: U256) -> RegistryResult<()> {
@@ -139,6 +141,12 @@ impl EscrowRegistry {
             || (caller == self.guardian.get() && !caller.is_zero() && !lowers);
         if !allowed {
             return Err(RegistryError::Unauthorized(R::Unauthorized { caller }));
+        }
+        // Liquidators could not bid during a full pause: auctions that ran through it restart
+        // when it ends, rather than jumping to a price no one could take.
+        if self.fully_paused.get() && !fully_paused {
+            let now = self.vm().block_timestamp();
+            self.resumed_at.set(U64::from(now));
         }
         self.partially_paused.set(partially_paused);
         self.fully_paused.set(fully_paused);
@@ -285,7 +293,7 @@ impl EscrowRegistry {
         )
     }
 
-    pub fn collateral_parameters(&self, asset: Address) -> (bool, bool, U256, U256, U256) {
+    pub fn collateral_parameters(&self, asset: Address) -> (bool, bool, U256, U256, U256, u64) {
         let c = self.collaterals.getter(asset);
         (
             self.partially_paused.get(),
@@ -293,6 +301,7 @@ impl EscrowRegistry {
             c.scale.get(),
             c.naked_cap.get(),
             c.dust.get(),
+            self.resumed_at.get().to::<u64>(),
         )
     }
 

@@ -120,9 +120,17 @@ fn guardian_only_raises_pause_flags() {
     assert_eq!(r.paused(), (true, true));
     assert_eq!(r.set_pause(true, false), Err(unauthorized(GUARDIAN)));
     assert!(r.collateral_parameters(USDC).0);
+    assert_eq!(r.collateral_parameters(USDC).5, 0);
     vm.set_sender(ADMIN);
+    vm.set_block_timestamp(1_800_000_000);
     r.set_pause(false, false).unwrap();
     assert_eq!(r.paused(), (false, false));
+    // Lifting the full pause is recorded: auctions restart from it.
+    assert_eq!(r.collateral_parameters(USDC).5, 1_800_000_000);
+    vm.set_block_timestamp(1_800_000_100);
+    r.set_pause(true, false).unwrap();
+    r.set_pause(false, false).unwrap();
+    assert_eq!(r.collateral_parameters(USDC).5, 1_800_000_000);
     let last = vm.get_emitted_logs().pop().unwrap();
     assert!(
         !R::PauseChanged::decode_raw_log(last.0, &last.1)
@@ -163,7 +171,8 @@ fn collateral_decimals_are_read_once_and_dust_is_bounded() {
             false,
             U256::from(1_000_000_000_000u64),
             U256::from(7),
-            U256::from(100)
+            U256::from(100),
+            0
         )
     );
     // A token answering other decimals later does not re-scale.

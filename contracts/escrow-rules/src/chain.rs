@@ -106,7 +106,7 @@ impl<'a, H: Host + ?Sized> Chain<'a, H> {
             self.sources.registry,
             IEscrowRegistry::collateralParametersCall::SELECTOR,
             &[asset.word()],
-            5,
+            6,
         )?;
         let p = Params {
             asset,
@@ -117,6 +117,7 @@ impl<'a, H: Host + ?Sized> Chain<'a, H> {
                 naked_cap: w[3],
                 naked_exposure: (self.exposure)(asset),
                 dust: w[4],
+                resumed_at: w[5].saturating_to(),
             },
         };
         self.params.push(p);

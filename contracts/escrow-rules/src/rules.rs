@@ -97,6 +97,8 @@ pub struct CollateralConfig {
     pub naked_cap: U256,
     pub naked_exposure: U256,
     pub dust: U256,
+    /// When the last full pause was lifted (0: never); no auction counts time before it.
+    pub resumed_at: u64,
 }
 
 /// What the state machine needs from the world.
@@ -176,22 +178,35 @@ fn overflow() -> EscrowError {
     MarginError::Overflow.into()
 }
 
-/// Moves the naked exposure of `asset` by `add` minus `sub`, enforcing the cap on increases.
+/// Moves the naked exposure of `asset` by `add` minus `sub`. The cap is enforced by
+/// [`within_naked_cap`], on batches that write naked options only.
 fn move_exposure<E: Env>(env: &mut E, asset: Address, add: U256, sub: U256) -> Result<()> {
-    let cfg = env.collateral_config(asset)?;
-    let exposure = cfg
+    let exposure = env
+        .collateral_config(asset)?
         .naked_exposure
         .checked_add(add)
         .ok_or_else(overflow)?
         .saturating_sub(sub);
-    if !add.is_zero() && exposure > cfg.naked_cap {
+    env.set_naked_exposure(asset, exposure);
+    Ok(())
+}
+
+/// The per-asset cap bounds new naked writing, checked at the end of a batch that minted in a
+/// naked vault. A top-up (or a burn) of a vault under threat must never be refused because the
+/// asset is at its cap: that would stop owners from reducing risk while liquidation goes on.
+pub fn within_naked_cap<E: Env>(env: &mut E, vault: &Vault, minted: bool) -> Result<()> {
+    if !(vault.naked && minted) {
+        return Ok(());
+    }
+    let asset = vault.collateral_asset;
+    let cfg = env.collateral_config(asset)?;
+    if cfg.naked_exposure > cfg.naked_cap {
         return Err(EscrowError::from(I::NakedCapExceeded {
             asset,
-            exposure,
+            exposure: cfg.naked_exposure,
             cap: cfg.naked_cap,
         }));
     }
-    env.set_naked_exposure(asset, exposure);
     Ok(())
 }
 
@@ -402,6 +417,10 @@ pub struct Liquidation {
     pub price: U256,
     /// `(requirement, spot, start)` when this step started the auction.
     pub started: Option<(U256, U256, u64)>,
+    /// The start an auction had before a full pause ended (it restarted at `resumed_at`).
+    pub restarted: Option<u64>,
+    /// This step repaid the whole debt or made the vault safe: the auction is over.
+    pub ended: bool,
 }
 
 /// Repays `amount` of a naked vault's debt at the current auction price.
@@ -426,14 +445,21 @@ pub fn liquidate<E: Env>(env: &mut E, vault: &mut Vault, amount: U256) -> Result
             lastChange: U256::from(vault.last_change),
         }));
     }
-    let started = if vault.auction_start == 0 {
-        vault.auction_start = observed;
-        Some((required, spot, observed))
-    } else {
-        None
-    };
-    let series = env.series(vault.short)?;
     let cfg = env.collateral_config(vault.collateral_asset)?;
+    // The auction never starts before the price that proves the shortfall, nor at or before the
+    // owner's last checked change, nor during a full pause (no one could bid then).
+    let floor = vault.last_change.saturating_add(1).max(cfg.resumed_at);
+    let (mut started, mut restarted) = (None, None);
+    if vault.auction_start == 0 {
+        vault.auction_start = observed.max(floor);
+        started = Some((required, spot, vault.auction_start));
+    } else if vault.auction_start < cfg.resumed_at {
+        // A full pause ended since the auction started: it starts again from its opening
+        // price, rather than jumping by the paused time to a price liquidators could not take.
+        restarted = Some(vault.auction_start);
+        vault.auction_start = cfg.resumed_at;
+    }
+    let series = env.series(vault.short)?;
     let auction = env.auction(series.underlying)?;
     let elapsed = env.now().saturating_sub(vault.auction_start);
     let price = margin::auction_price(
@@ -468,6 +494,8 @@ pub fn liquidate<E: Env>(env: &mut E, vault: &mut Vault, amount: U256) -> Result
         paid,
         price,
         started,
+        restarted,
+        ended: vault.auction_start == 0,
     })
 }
 

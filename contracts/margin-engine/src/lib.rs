@@ -8,7 +8,9 @@
 //!
 //! Redemption and settlement never stop: no pause flag and no oracle circuit breaker applies to
 //! them (a holder's payout must not depend on governance). Liquidation stops only under a full
-//! pause. Interface, events and errors: `abi::escrow::IMarginEngine`.
+//! pause: a partial pause stops new risk, and liquidation is how risk comes down (owners may top
+//! up and burn under a partial pause too). Auctions do not count a full pause: one that ran
+//! through it restarts when it ends. Interface, events and errors: `abi::escrow::IMarginEngine`.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 extern crate alloc;
 
@@ -255,12 +257,28 @@ impl MarginEngine {
                 ],
             );
         }
+        if let Some(previous) = l.restarted {
+            emit(
+                self,
+                I::AuctionRestarted::SIGNATURE_HASH,
+                &[owner.word(), vault_id.word()],
+                &[previous.word(), vault.auction_start.word()],
+            );
+        }
         emit(
             self,
             I::VaultLiquidated::SIGNATURE_HASH,
             &[owner.word(), vault_id.word(), liquidator.word()],
             &[amount.word(), l.paid.word(), l.price.word()],
         );
+        if l.ended {
+            emit(
+                self,
+                I::AuctionEnded::SIGNATURE_HASH,
+                &[owner.word(), vault_id.word()],
+                &[vault.collateral.word(), vault.short_amount.word()],
+            );
+        }
         self.apply(
             owner,
             vault_id,

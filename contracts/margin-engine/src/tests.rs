@@ -164,3 +164,26 @@ fn engine_errors_share_the_escrows_selectors() {
         InvalidInitialization::SELECTOR
     );
 }
+
+#[test]
+fn auction_events_decode_with_the_abi_and_agree_with_the_escrows() {
+    let (vm, engine) = setup();
+    let (id, a, b) = (U256::from(2), 1_800_000_000u64, 1_800_000_600u64);
+    emit(
+        &engine,
+        I::AuctionRestarted::SIGNATURE_HASH,
+        &[ALICE.word(), id.word()],
+        &[a.word(), b.word()],
+    );
+    let (topics, data) = vm.get_emitted_logs().last().unwrap().clone();
+    let ev = I::AuctionRestarted::decode_raw_log(topics, &data).unwrap();
+    assert_eq!(
+        (ev.owner, ev.vaultId, ev.previousStart, ev.startedAt),
+        (ALICE, id, U256::from(a), U256::from(b))
+    );
+    // The escrow ends auctions too (a checked batch): keepers read one event from either.
+    assert_eq!(
+        I::AuctionEnded::SIGNATURE_HASH,
+        ICollateralEscrow::AuctionEnded::SIGNATURE_HASH
+    );
+}

@@ -66,6 +66,7 @@ impl World {
                 naked_cap: usdc(1_000_000),
                 naked_exposure: U256::ZERO,
                 dust: usdc(100),
+                resumed_at: 0,
             },
         );
         collaterals.insert(
@@ -75,6 +76,7 @@ impl World {
                 naked_cap: wad(1_000),
                 naked_exposure: U256::ZERO,
                 dust: wad(1) / U256::from(10u64),
+                resumed_at: 0,
             },
         );
         World {
@@ -170,6 +172,8 @@ fn run(
         .enumerate()
         .map(|(i, a)| apply(&mut w2, &mut v2, i, *a, ALICE))
         .collect::<Result<Vec<_>>>()?;
+    let minted = actions.iter().any(|a| a.0 == ACTION_MINT_SHORT);
+    within_naked_cap(&mut w2, &v2, minted)?;
     check(&mut w2, &v2)?;
     v2.last_change = w2.now;
     v2.auction_start = 0;
@@ -392,14 +396,6 @@ fn every_action_rejection() {
         go(&mut n, dep_long(PUT, U256::ONE)),
         Err(EscrowError::from(I::NakedVaultHoldsLong { option: PUT }))
     );
-    assert_eq!(
-        go(&mut n, dep(USDC, usdc(1_000_001))),
-        Err(EscrowError::from(I::NakedCapExceeded {
-            asset: USDC,
-            exposure: usdc(1_000_001),
-            cap: usdc(1_000_000)
-        }))
-    );
     w.now = EXPIRY;
     assert_eq!(
         apply(
@@ -529,6 +525,7 @@ fn liquidation_by_dutch_auction() {
     let debt = v.short_amount;
     let all = liquidate(&mut w, &mut v, debt).unwrap();
     assert_eq!(all.paid + v.collateral, usdc(5550) - mid.paid);
+    assert!(all.ended && !mid.ended);
     assert_eq!(v.collateral, U256::ZERO);
     assert_eq!(
         (v.short, v.short_amount, v.auction_start),
@@ -544,6 +541,82 @@ fn liquidation_by_dutch_auction() {
 }
 
 #[test]
+fn the_naked_cap_bounds_writing_never_top_ups() {
+    let mut w = World::new();
+    w.collaterals.get_mut(&USDC).unwrap().naked_cap = usdc(6000);
+    let mut v = naked();
+    run(&mut w, &mut v, &[dep(USDC, usdc(6000)), mint(PUT, wad(10))]).unwrap();
+    // A top-up past the cap goes through: it only makes the vault safer.
+    run(&mut w, &mut v, &[dep(USDC, usdc(500))]).unwrap();
+    assert_eq!(
+        w.collateral_config(USDC).unwrap().naked_exposure,
+        usdc(6500)
+    );
+    // Writing more while over the cap is refused, whatever the order in the batch.
+    for batch in [
+        vec![mint(PUT, wad(1)), dep(USDC, usdc(1000))],
+        vec![dep(USDC, usdc(1000)), mint(PUT, wad(1))],
+    ] {
+        assert_eq!(
+            run(&mut w, &mut v, &batch),
+            Err(EscrowError::from(I::NakedCapExceeded {
+                asset: USDC,
+                exposure: usdc(7500),
+                cap: usdc(6000)
+            }))
+        );
+    }
+    // Burning and withdrawing reduce exposure, and writing again fits once under the cap.
+    run(&mut w, &mut v, &[burn(PUT, wad(1)), wd(USDC, usdc(1100))]).unwrap();
+    assert_eq!(
+        w.collateral_config(USDC).unwrap().naked_exposure,
+        usdc(5400)
+    );
+    run(&mut w, &mut v, &[dep(USDC, usdc(600)), mint(PUT, wad(1))]).unwrap();
+    // Full vaults are never capped.
+    let mut full = Vault::default();
+    run(
+        &mut w,
+        &mut full,
+        &[dep(USDC, usdc(1800)), mint(PUT, wad(1))],
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_auction_never_starts_in_the_past_nor_counts_a_full_pause() {
+    let mut w = World::new();
+    let mut v = naked();
+    run(&mut w, &mut v, &[dep(USDC, usdc(6000)), mint(PUT, wad(10))]).unwrap();
+    // The price was observed long before the first bid: the auction starts at the
+    // observation, never before the vault's last checked change.
+    v.last_change = T0 + 100;
+    w.now = T0 + 1000;
+    w.spot = (wad(1500), T0 + 101);
+    let mut a = v.clone();
+    let first = liquidate(&mut w, &mut a, wad(1)).unwrap();
+    assert_eq!(first.started.map(|s| s.2), Some(T0 + 101));
+    assert_eq!(first.restarted, None);
+    // A full pause lifted after the observation: the auction starts when it ended.
+    w.collaterals.get_mut(&USDC).unwrap().resumed_at = T0 + 900;
+    let mut b = v.clone();
+    let after_pause = liquidate(&mut w, &mut b, wad(1)).unwrap();
+    assert_eq!(after_pause.started.map(|s| s.2), Some(T0 + 900));
+    assert!(after_pause.price < first.price);
+    // A running auction that a full pause interrupted restarts from its opening price.
+    w.collaterals.get_mut(&USDC).unwrap().resumed_at = T0 + 2000;
+    w.now = T0 + 2000;
+    let restarted = liquidate(&mut w, &mut a, wad(1)).unwrap();
+    assert_eq!(
+        (restarted.started, restarted.restarted, a.auction_start),
+        (None, Some(T0 + 101), T0 + 2000)
+    );
+    let opening = liquidate(&mut w, &mut v.clone(), wad(1)).unwrap();
+    assert_eq!(restarted.price, opening.price);
+    assert!(!restarted.ended);
+}
+
+#[test]
 fn liquidation_that_restores_safety_ends_the_auction() {
     let mut w = World::new();
     let mut v = naked();
@@ -552,7 +625,8 @@ fn liquidation_that_restores_safety_ends_the_auction() {
     w.spot = (wad(1900), T0 + 10);
     let (req, _) = requirement(&mut w, &v).unwrap();
     assert!(req > usdc(6000));
-    liquidate(&mut w, &mut v, wad(5)).unwrap();
+    let l = liquidate(&mut w, &mut v, wad(5)).unwrap();
+    assert!(l.ended && l.started.is_some());
     assert_eq!(v.auction_start, 0);
     assert!(
         matches!(liquidate(&mut w, &mut v, wad(1)), Err(e) if e.0[..4] == I::VaultNotLiquidatable::SELECTOR)
@@ -792,8 +866,10 @@ impl Sim {
                 let mut v = self.vaults[vi].clone();
                 let mut effects = Vec::new();
                 let mut needs_check = false;
+                let mut minted = false;
                 for (i, (kind, which, raw)) in actions.into_iter().enumerate() {
                     let kind = kind % 6 + 1;
+                    minted |= kind == ACTION_MINT_SHORT;
                     let asset = match kind {
                         ACTION_DEPOSIT_COLLATERAL | ACTION_WITHDRAW_COLLATERAL => {
                             [USDC, WETH][which % 2]
@@ -812,6 +888,7 @@ impl Sim {
                         && !matches!(e, Effect::Burn(..));
                     effects.push(e);
                 }
+                within_naked_cap(&mut self.w, &v, minted).ok()?;
                 if needs_check {
                     check(&mut self.w, &v).ok()?;
                     v.last_change = self.w.now;
