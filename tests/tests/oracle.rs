@@ -320,13 +320,32 @@ async fn live_prices_refuse_what_they_cannot_stand_behind() {
     )
     .await
     .unwrap();
+    // A quorum below a majority of the feeds is refused.
+    assert_reverts(
+        d,
+        adapter,
+        A::configureAssetCall {
+            asset,
+            feedCount: U256::from(3),
+            quorum: U256::from(1),
+            maxDeviation: U256::from(ONE_PERCENT),
+            maxRoundMove: U256::from(10 * ONE_PERCENT),
+        },
+        A::ParameterOutOfBounds {
+            value: U256::from(1),
+            min: U256::from(2),
+            max: U256::from(3),
+        },
+    )
+    .await;
     push_round(d, feed, i(2_000 * E8), t - 30).await.unwrap();
     push_round(d, b, i(2_010 * E8), t - 20).await.unwrap();
     push_round(d, c, i(5_000 * E8), t - 10).await.unwrap();
+    // The timestamp is the median of the agreeing feeds' (here the mean of two).
     let price = d.view(adapter, A::getPriceCall { asset }).await.unwrap();
     assert_eq!(
         (price.price, price.updatedAt),
-        (wad(2_010), U256::from(t - 30))
+        (wad(2_010), U256::from(t - 25))
     );
     let round = d
         .view(adapter, A::latestRoundDataCall { asset })
@@ -447,7 +466,34 @@ async fn expiry_prices_are_proved_disputed_and_finalised() {
         .unwrap();
     assert_eq!((forwarded.price, forwarded.finalized), (wad(2_000), false));
 
-    // Dispute inside the period, by the disputer only.
+    // Dispute inside the period, by the disputer only, inside the feed's bounds.
+    assert_reverts(
+        &s.disputer,
+        expiry_oracle,
+        X::disputeExpiryPriceCall {
+            asset,
+            expiry: U256::from(expiry),
+            price: wad(1_000_000),
+        },
+        X::ExpiryPriceOutOfBounds {
+            asset,
+            price: wad(1_000_000),
+            minPrice: U256::ZERO,
+            maxPrice: wad(1_000_000),
+        },
+    )
+    .await;
+    let before_dispute = d
+        .view(
+            expiry_oracle,
+            X::getExpiryPriceDetailsCall {
+                asset,
+                expiry: U256::from(expiry),
+            },
+        )
+        .await
+        .unwrap()
+        .finalizesAt;
     let dispute = X::disputeExpiryPriceCall {
         asset,
         expiry: U256::from(expiry),
@@ -480,6 +526,12 @@ async fn expiry_prices_are_proved_disputed_and_finalised() {
         (wad(1_999), U80::from(first), abi::oracle::SOURCE_DISPUTED)
     );
     let finalizes_at = details.finalizesAt;
+    // The dispute gave the new price a full dispute period from the dispute.
+    assert!(
+        finalizes_at > before_dispute,
+        "{finalizes_at} {before_dispute}"
+    );
+    assert_eq!(finalizes_at, U256::from(now(d).await + 7_200));
 
     // After the dispute period: final, and no more disputes.
     advance(d, 7_300).await;
@@ -556,6 +608,72 @@ async fn expiry_prices_are_proved_disputed_and_finalised() {
         .unwrap();
     assert_eq!(recorded.price, wad(2_050));
 
+    // An aggregator migration that overlaps the expiry: the old phase keeps answering after the
+    // new one (answering already) took over; only the proxy's current phase proves.
+    let asset4 = Address::repeat_byte(0xEA);
+    let feed4 = deploy_feed(d, 8).await.unwrap();
+    configure_asset(
+        d,
+        s.oracle.adapter,
+        asset4,
+        &[slot(feed4)],
+        1,
+        U256::from(ONE_PERCENT),
+        U256::from(10 * ONE_PERCENT),
+    )
+    .await
+    .unwrap();
+    push_round(d, feed4, i(1_900 * E8), expiry2 - 120)
+        .await
+        .unwrap();
+    send(d, feed4, Mock::startNewPhaseCall {}).await.unwrap();
+    push_round(d, feed4, i(1_910 * E8), expiry2 - 60)
+        .await
+        .unwrap();
+    let current = push_round(d, feed4, i(2_020 * E8), expiry2 + 30)
+        .await
+        .unwrap();
+    let old_phase = join_round_id(1, 2);
+    send(
+        d,
+        feed4,
+        Mock::setRoundCall {
+            roundId: U80::from(old_phase),
+            answer: i(1_700 * E8),
+            startedAt: U256::from(expiry2 + 5),
+            updatedAt: U256::from(expiry2 + 5),
+        },
+    )
+    .await
+    .unwrap();
+    let set4 = |round_id: u128| X::setExpiryPriceCall {
+        asset: asset4,
+        expiry: U256::from(expiry2),
+        roundId: U80::from(round_id),
+    };
+    assert_reverts(
+        d,
+        expiry_oracle,
+        set4(old_phase),
+        X::RoundNotInCurrentPhase {
+            roundId: U80::from(old_phase),
+            currentPhase: 2,
+        },
+    )
+    .await;
+    send(d, expiry_oracle, set4(current)).await.unwrap();
+    let recorded = d
+        .view(
+            expiry_oracle,
+            X::getExpiryPriceCall {
+                asset: asset4,
+                expiry: U256::from(expiry2),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded.price, wad(2_020));
+
     // No round within the fallback window: the round after it is too late, the disputer sets
     // the price once the window is over.
     let window = 129_600;
@@ -591,6 +709,22 @@ async fn expiry_prices_are_proved_disputed_and_finalised() {
             roundId: U80::from(late),
             updatedAt: U256::from(expiry3 + window + 1),
             deadline: U256::from(expiry3 + window),
+        },
+    )
+    .await;
+    assert_reverts(
+        &s.disputer,
+        expiry_oracle,
+        X::setFallbackExpiryPriceCall {
+            asset: asset3,
+            expiry: U256::from(expiry3),
+            price: wad(1_000_000),
+        },
+        X::ExpiryPriceOutOfBounds {
+            asset: asset3,
+            price: wad(1_000_000),
+            minPrice: U256::ZERO,
+            maxPrice: wad(1_000_000),
         },
     )
     .await;
