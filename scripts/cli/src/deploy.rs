@@ -42,6 +42,7 @@ pub fn print_progress(p: &Progress) {
             eprintln!("[done]     {step} at {address}: {gas} gas{activated}");
         }
         Progress::AlreadyDone { step } => eprintln!("[on chain] {step} already took effect"),
+        Progress::Estimate(estimate) => eprintln!("[funds]    {estimate}"),
     }
 }
 
@@ -134,15 +135,20 @@ pub struct Check {
     pub recorded: Option<B256>,
     pub onchain: B256,
     pub local: Option<B256>,
+    /// What differs, in words (empty: nothing).
+    pub problems: Vec<String>,
     pub ok: bool,
 }
 
-/// Compares every recorded program's on-chain code with the record and with a local build.
+/// Compares every recorded program with the chain and with a local build: the code's hash, and
+/// for a proxy the ERC-1967 implementation and admin slots against the record (the
+/// implementation step, as upgrades leave it; governance).
 pub async fn verify(root: &Path, target: &Target) -> Result<Vec<Check>, String> {
     let record = Record::load(&target.record_path)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no deployment recorded in {}", target.record_path.display()))?;
     let deployer = target.deployer().map_err(|e| e.to_string())?;
+    let rpc = |e| deploy::DeployError::from(e).to_string();
     let mut checks = Vec::new();
     let mut built = std::collections::HashMap::new();
     for step in record.steps.iter().filter(|s| s.package.is_some()) {
@@ -158,9 +164,44 @@ pub async fn verify(root: &Path, target: &Target) -> Result<Vec<Check>, String> 
             .provider()
             .get_code_at(step.address)
             .await
-            .map_err(|e| deploy::DeployError::from(e).to_string())?;
+            .map_err(rpc)?;
         let onchain = keccak256(&code);
         let local = built[&package];
+        let mut problems = Vec::new();
+        if step.code_hash != Some(onchain) {
+            problems.push("on-chain code is not the recorded code".to_string());
+        }
+        if local != Some(onchain) {
+            problems.push(match local {
+                Some(_) => "on-chain code is not the local build".to_string(),
+                None => "the local build failed".to_string(),
+            });
+        }
+        if step.kind == StepKind::Proxy {
+            let slot = |slot: B256| {
+                let provider = deployer.provider().clone();
+                async move {
+                    provider
+                        .get_storage_at(step.address, slot.into())
+                        .await
+                        .map(|w| alloy::primitives::Address::from_word(w.into()))
+                }
+            };
+            let implementation = slot(abi::proxy::IMPLEMENTATION_SLOT).await.map_err(rpc)?;
+            let expected = deploy::plan::implementation_of(&step.name)
+                .and_then(|i| record.address(i))
+                .or(step.implementation);
+            if expected != Some(implementation) {
+                problems.push(format!(
+                    "runs implementation {implementation}, the record says {}",
+                    expected.map_or("none".to_string(), |a| a.to_string())
+                ));
+            }
+            let admin = slot(abi::proxy::ADMIN_SLOT).await.map_err(rpc)?;
+            if Some(admin) != record.address(deploy::plan::GOVERNANCE) {
+                problems.push(format!("proxy admin is {admin}, not governance"));
+            }
+        }
         checks.push(Check {
             step: step.name.clone(),
             package,
@@ -168,7 +209,8 @@ pub async fn verify(root: &Path, target: &Target) -> Result<Vec<Check>, String> 
             recorded: step.code_hash,
             onchain,
             local,
-            ok: step.code_hash == Some(onchain) && local == Some(onchain),
+            ok: problems.is_empty(),
+            problems,
         });
     }
     Ok(checks)
@@ -192,7 +234,11 @@ pub fn verify_table(checks: &[Check]) -> String {
             short(c.recorded),
             short(Some(c.onchain)),
             short(c.local),
-            if c.ok { "same" } else { "DIFFERS" }
+            if c.ok {
+                "same".to_string()
+            } else {
+                format!("DIFFERS: {}", c.problems.join("; "))
+            }
         );
     }
     out

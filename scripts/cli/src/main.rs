@@ -68,7 +68,8 @@ enum Command {
         #[command(flatten)]
         conn: Conn,
     },
-    /// The recorded deployment as a table.
+    /// The deployment's series (expiry, strike, type, open interest, expiry price) and vaults
+    /// (owner, collateral, short, requirement, excess or shortfall, health), as tables.
     Status {
         #[command(flatten)]
         conn: Conn,
@@ -242,16 +243,14 @@ async fn verify(root: &Path, target: &Target) -> Result<(), String> {
 }
 
 async fn status(target: &Target) -> Result<(), String> {
-    let record = deploy::Record::load(&target.record_path)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no deployment recorded in {}", target.record_path.display()))?;
+    let status = scripts::ops_cli::status(target).await?;
     if target.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?
         );
     } else {
-        print!("{}", scripts::deploy::table(&record, None));
+        print!("{}", scripts::ops::status_text(&status));
     }
     Ok(())
 }

@@ -11,11 +11,13 @@ use abi::escrow::{
 use abi::option_factory::IOptionFactory;
 use abi::option_token::IOptionToken;
 use abi::oracle::IExpiryOracle;
+use alloy::eips::BlockNumberOrTag;
 use alloy::network::TransactionBuilder;
 use alloy::primitives::utils::{format_units, parse_units};
 use alloy::primitives::{aliases::U80, Address, Bytes, U256};
-use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
-use alloy::sol_types::SolCall;
+use alloy::providers::Provider;
+use alloy::rpc::types::{Filter, TransactionReceipt, TransactionRequest};
+use alloy::sol_types::{SolCall, SolEvent};
 use deploy::{Deployer, Record};
 use std::fmt::Write;
 
@@ -41,7 +43,11 @@ pub struct Series {
     /// Strike in human units (the protocol's 1e18 fixed point).
     pub strike: String,
     pub expiry: u64,
+    /// Open interest: options outstanding (the token's supply).
     pub total_supply: String,
+    /// Where the expiry price stands: `live`, `awaiting price`, `<price> (disputable)`,
+    /// `<price> (final)`.
+    pub expiry_price: String,
 }
 
 /// A vault as `vault show` shows it.
@@ -61,6 +67,22 @@ pub struct Vault {
     pub excess: String,
     pub shortfall: String,
     pub auction_start: u64,
+    /// Symbols of the collateral and of the short option, for people.
+    pub collateral_symbol: String,
+    pub short_symbol: String,
+    /// `empty`, `safe`, `UNSAFE` (liquidatable), `auction`.
+    pub health: String,
+}
+
+/// What `status` shows: the series and every vault.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub network: String,
+    pub chain_id: u64,
+    pub block_time: u64,
+    pub series: Vec<Series>,
+    pub vaults: Vec<Vault>,
 }
 
 type Result<T> = std::result::Result<T, String>;
@@ -122,6 +144,7 @@ impl Protocol<'_> {
         let count: U256 = self
             .view(factory, IOptionFactory::seriesCountCall {})
             .await?;
+        let now = self.now().await?;
         let mut out = Vec::new();
         for i in 0..count.saturating_to::<u64>() {
             let token = self
@@ -135,6 +158,7 @@ impl Protocol<'_> {
             let info = self.view(token, IOptionToken::seriesInfoCall {}).await?;
             let symbol = self.view(token, IERC20::symbolCall {}).await?;
             let supply = self.view(token, IERC20::totalSupplyCall {}).await?;
+            let expiry_price = self.expiry_price(info.underlying, info.expiry, now).await?;
             out.push(Series {
                 token,
                 symbol,
@@ -145,9 +169,84 @@ impl Protocol<'_> {
                 strike: human(info.strikePrice, 18),
                 expiry: info.expiry,
                 total_supply: human(supply, OPTION_DECIMALS),
+                expiry_price,
             });
         }
         Ok(out)
+    }
+
+    /// The latest block's timestamp.
+    pub async fn now(&self) -> Result<u64> {
+        self.deployer
+            .provider()
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|b| b.header.timestamp)
+            .ok_or_else(|| "the node has no latest block".to_string())
+    }
+
+    /// Where the expiry price of `asset` at `expiry` stands at `now`.
+    async fn expiry_price(&self, asset: Address, expiry: u64, now: u64) -> Result<String> {
+        if now < expiry {
+            return Ok("live".into());
+        }
+        let oracle = self.addr("expiry-oracle")?;
+        let price = self
+            .view(
+                oracle,
+                IExpiryOracle::getExpiryPriceCall {
+                    asset,
+                    expiry: U256::from(expiry),
+                },
+            )
+            .await?;
+        Ok(match (price.price.is_zero(), price.finalized) {
+            (true, _) => "awaiting price".into(),
+            (false, true) => format!("{} (final)", human(price.price, 18)),
+            (false, false) => format!("{} (disputable)", human(price.price, 18)),
+        })
+    }
+
+    /// Every vault ever opened (from the escrow's `VaultOpened` events), with its health.
+    pub async fn vaults(&self) -> Result<Vec<Vault>> {
+        let escrow = self.addr("escrow")?;
+        let from = self.record.step("escrow").map_or(0, |s| s.block);
+        let filter = Filter::new()
+            .address(escrow)
+            .event_signature(ICollateralEscrow::VaultOpened::SIGNATURE_HASH)
+            .from_block(from);
+        let logs = self
+            .deployer
+            .provider()
+            .get_logs(&filter)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        for log in logs {
+            let opened = ICollateralEscrow::VaultOpened::decode_log_data(log.data())
+                .map_err(|e| e.to_string())?;
+            out.push(self.vault_show(opened.owner, opened.vaultId).await?);
+        }
+        Ok(out)
+    }
+
+    /// The series and the vaults, as `status` shows them.
+    pub async fn status(&self) -> Result<Status> {
+        Ok(Status {
+            network: self.record.network.clone(),
+            chain_id: self.record.chain_id,
+            block_time: self.now().await?,
+            series: self.series_list().await?,
+            vaults: self.vaults().await?,
+        })
+    }
+
+    async fn symbol(&self, token: Address) -> Result<String> {
+        if token.is_zero() {
+            return Ok("-".into());
+        }
+        self.view(token, IERC20::symbolCall {}).await
     }
 
     /// Creates a series (anyone may, for an allowed product); returns its token.
@@ -331,7 +430,19 @@ impl Protocol<'_> {
                 IMarginEngine::getVaultHealthCall { owner, vaultId: id },
             )
             .await?;
+        let state = if v.shortAmount.is_zero() && v.collateral.is_zero() {
+            "empty"
+        } else if v.auctionStart > 0 {
+            "auction"
+        } else if !health.shortfall.is_zero() {
+            "UNSAFE"
+        } else {
+            "safe"
+        };
         Ok(Vault {
+            collateral_symbol: self.symbol(v.collateralAsset).await?,
+            short_symbol: self.symbol(v.shortOption).await?,
+            health: state.into(),
             owner,
             id,
             naked: v.vaultType == VAULT_NAKED,
@@ -434,27 +545,94 @@ fn action(kind: u8, asset: Address, account: Address, amount: U256) -> Action {
     }
 }
 
-/// `series list` as a table.
+/// `series list` as a table: expiry as a UTC date, open interest, the expiry price's state.
 pub fn series_table(series: &[Series]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<42} {:<10} {:<5} {:>14} {:>12} {:>16}",
-        "token", "symbol", "type", "strike", "expiry", "supply"
+        "{:<42} {:<24} {:<4} {:>12} {:<16} {:>14}  expiry price",
+        "token", "symbol", "type", "strike", "expiry (UTC)", "open interest"
     );
     for s in series {
         let _ = writeln!(
             out,
-            "{:<42} {:<10} {:<5} {:>14} {:>12} {:>16}",
+            "{:<42} {:<24} {:<4} {:>12} {:<16} {:>14}  {}",
             s.token.to_string(),
             s.symbol,
             if s.is_put { "put" } else { "call" },
             s.strike,
-            s.expiry,
-            s.total_supply
+            utc(s.expiry),
+            s.total_supply,
+            s.expiry_price
         );
     }
+    if series.is_empty() {
+        out.push_str("(no series)\n");
+    }
     out
+}
+
+/// Every vault as a table: owner, collateral, short, requirement, excess or shortfall, health.
+pub fn vaults_table(vaults: &[Vault]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<13} {:>3} {:<5} {:>20} {:>30} {:>14} {:>14} {:>14}  health",
+        "owner", "id", "type", "collateral", "short", "requirement", "excess", "shortfall"
+    );
+    for v in vaults {
+        let owner = v.owner.to_string();
+        let _ = writeln!(
+            out,
+            "{:<13} {:>3} {:<5} {:>20} {:>30} {:>14} {:>14} {:>14}  {}",
+            format!("{}…{}", &owner[..6], &owner[owner.len() - 4..]),
+            v.id,
+            if v.naked { "naked" } else { "full" },
+            format!("{} {}", v.collateral, v.collateral_symbol),
+            format!("{} {}", v.short_amount, v.short_symbol),
+            v.requirement,
+            v.excess,
+            v.shortfall,
+            v.health
+        );
+    }
+    if vaults.is_empty() {
+        out.push_str("(no vaults)\n");
+    }
+    out
+}
+
+/// `status` as text: the deployment, then the series, then the vaults.
+pub fn status_text(status: &Status) -> String {
+    format!(
+        "{} (chain {}), block time {} UTC\n\nseries\n{}\nvaults\n{}",
+        status.network,
+        status.chain_id,
+        utc(status.block_time),
+        series_table(&status.series),
+        vaults_table(&status.vaults)
+    )
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM` (UTC; the proleptic Gregorian calendar).
+pub fn utc(seconds: u64) -> String {
+    let days = seconds / 86_400;
+    let time = seconds % 86_400;
+    // Howard Hinnant's days-to-civil, shifted so the era starts on 0000-03-01.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        time / 3_600,
+        time % 3_600 / 60
+    )
 }
 
 /// `vault show` as lines.
@@ -485,6 +663,95 @@ pub fn vault_text(v: &Vault) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00");
+        // The protocol's expiry grid: 08:00 UTC.
+        assert_eq!(utc(1_767_225_600 + 28_800), "2026-01-01 08:00");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00");
+        assert_eq!(utc(4_107_542_399), "2100-02-28 23:59");
+    }
+
+    fn vault(health: &str, shortfall: &str) -> Vault {
+        Vault {
+            owner: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+                .parse()
+                .unwrap(),
+            id: U256::from(2),
+            naked: true,
+            collateral_asset: Address::repeat_byte(1),
+            collateral: "1500.25".into(),
+            short_option: Address::repeat_byte(2),
+            short_amount: "1".into(),
+            long_option: Address::ZERO,
+            long_amount: "0".into(),
+            requirement: "1700".into(),
+            excess: "0".into(),
+            shortfall: shortfall.into(),
+            auction_start: 0,
+            collateral_symbol: "USDC".into(),
+            short_symbol: "oWETH-P".into(),
+            health: health.into(),
+        }
+    }
+
+    #[test]
+    fn status_tables_name_every_column() {
+        let series = Series {
+            token: Address::repeat_byte(2),
+            symbol: "oWETH-P".into(),
+            underlying: Address::repeat_byte(3),
+            strike_asset: Address::repeat_byte(1),
+            collateral: Address::repeat_byte(1),
+            is_put: true,
+            strike: "1800".into(),
+            expiry: 1_767_225_600 + 28_800,
+            total_supply: "3.5".into(),
+            expiry_price: "1750 (final)".into(),
+        };
+        let status = Status {
+            network: "local".into(),
+            chain_id: 412_346,
+            block_time: 1_767_225_600,
+            series: vec![series],
+            vaults: vec![vault("UNSAFE", "199.75")],
+        };
+        let text = status_text(&status);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "local (chain 412346), block time 2026-01-01 00:00 UTC"
+        );
+        let row = lines.iter().find(|l| l.contains("oWETH-P ")).unwrap();
+        for cell in ["put", "1800", "2026-01-01 08:00", "3.5", "1750 (final)"] {
+            assert!(row.contains(cell), "{cell} in {row}");
+        }
+        let vault_row = lines.iter().find(|l| l.starts_with("0x7099…79C8")).unwrap();
+        for cell in [
+            "naked",
+            "1500.25 USDC",
+            "1 oWETH-P",
+            "1700",
+            "199.75",
+            "UNSAFE",
+        ] {
+            assert!(vault_row.contains(cell), "{cell} in {vault_row}");
+        }
+        // Columns line up: each row as wide as its header up to the last column.
+        let header = lines.iter().find(|l| l.starts_with("owner")).unwrap();
+        assert_eq!(
+            header.find("health").unwrap(),
+            vault_row.chars().count() - "UNSAFE".len()
+        );
+        let empty = Status {
+            series: vec![],
+            vaults: vec![],
+            ..status
+        };
+        let text = status_text(&empty);
+        assert!(text.contains("(no series)") && text.contains("(no vaults)"));
+    }
 
     #[test]
     fn human_amounts_round_trip() {

@@ -148,9 +148,9 @@ impl OpsCommand {
     }
 }
 
-/// Runs an operation; prints its outcome (JSON with `--json`).
-pub async fn run(target: &Target, cmd: &OpsCommand) -> Result<(), String> {
-    let record = Record::load(&target.record_path)
+/// The recorded deployment, or a message saying how to make one.
+fn recorded(target: &Target) -> Result<Record, String> {
+    Record::load(&target.record_path)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| {
             format!(
@@ -158,7 +158,24 @@ pub async fn run(target: &Target, cmd: &OpsCommand) -> Result<(), String> {
                 target.record_path.display(),
                 target.network.name
             )
-        })?;
+        })
+}
+
+/// `status`: the series and vaults of the recorded deployment.
+pub async fn status(target: &Target) -> Result<crate::ops::Status, String> {
+    let record = recorded(target)?;
+    let deployer = target.deployer().map_err(|e| e.to_string())?;
+    Protocol {
+        deployer: &deployer,
+        record: &record,
+    }
+    .status()
+    .await
+}
+
+/// Runs an operation; prints its outcome (JSON with `--json`).
+pub async fn run(target: &Target, cmd: &OpsCommand) -> Result<(), String> {
+    let record = recorded(target)?;
     let deployer = target.deployer().map_err(|e| e.to_string())?;
     let p = Protocol {
         deployer: &deployer,

@@ -20,9 +20,13 @@ pub struct Conn {
     /// Override the network's RPC URL.
     #[arg(long)]
     pub rpc_url: Option<String>,
-    /// Encrypted JSON keystore holding the key (password: KEYSTORE_PASSWORD).
+    /// Encrypted JSON keystore holding the key (password: KEYSTORE_PASSWORD, or the file
+    /// KEYSTORE_PASSWORD_FILE names).
     #[arg(long)]
     pub keystore: Option<PathBuf>,
+    /// The deployment record (default: deployments/<network>.json).
+    #[arg(long)]
+    pub record: Option<PathBuf>,
     /// Machine-readable output on stdout.
     #[arg(long)]
     pub json: bool,
@@ -74,7 +78,10 @@ impl Target {
             };
             return Ok(Self {
                 url: node.url.clone(),
-                record_path: record_path(root, "local"),
+                record_path: conn
+                    .record
+                    .clone()
+                    .unwrap_or_else(|| record_path(root, "local")),
                 network,
                 signer,
                 node: Some(node),
@@ -92,7 +99,10 @@ impl Target {
         };
         Ok(Self {
             url: network.rpc_url.clone(),
-            record_path: record_path(root, name),
+            record_path: conn
+                .record
+                .clone()
+                .unwrap_or_else(|| record_path(root, name)),
             network,
             signer,
             node: None,
@@ -104,16 +114,19 @@ impl Target {
         Ok(Deployer::connect(&self.url, self.signer.clone())?)
     }
 
-    /// Every governance signer whose key this command holds: the given key, and on a local
-    /// network the dev keys among the configured signers.
+    /// Every governance signer whose key this command holds: the given key, and the public dev
+    /// keys among the configured signers (local networks; the testnet's second signer).
     pub fn governance_signers(&self) -> Result<Vec<Deployer>, TargetError> {
         let mut keys = vec![self.signer.clone()];
-        if self.network.mock_feeds {
-            keys.extend(dev_signers().into_iter().filter(|k| {
-                k.address() != self.signer.address()
-                    && self.network.governance.signers.contains(&k.address())
-            }));
-        }
+        let configured = self
+            .network
+            .governance
+            .signer_addresses(self.signer.address());
+        keys.extend(
+            dev_signers().into_iter().filter(|k| {
+                k.address() != self.signer.address() && configured.contains(&k.address())
+            }),
+        );
         keys.into_iter()
             .map(|k| Ok(Deployer::connect(&self.url, k)?))
             .collect()

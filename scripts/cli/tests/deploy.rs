@@ -13,7 +13,7 @@ use alloy::signers::local::PrivateKeySigner;
 use deploy::network::network;
 use deploy::plan::{protocol, Entry};
 use deploy::record::Record;
-use deploy::run::{run, Progress, RunError, RunOptions};
+use deploy::run::{run, FundsEstimate, Progress, RunError, RunOptions};
 use deploy::upgrade::{upgrade, UpgradeState};
 use deploy::{DeployError, Deployer, Network};
 use devnet::{Node, NodeConfig, NodeHandle};
@@ -77,11 +77,21 @@ async fn go(
     plan: &[Entry],
     max_steps: Option<usize>,
 ) -> (Result<Record, RunError>, Vec<String>) {
+    go_estimated(s, plan, max_steps, &Mutex::new(None)).await
+}
+
+/// [`go`], keeping the run's funds estimate.
+async fn go_estimated(
+    s: &Setup,
+    plan: &[Entry],
+    max_steps: Option<usize>,
+    estimate: &Mutex<Option<FundsEstimate>>,
+) -> (Result<Record, RunError>, Vec<String>) {
     let sent = Mutex::new(Vec::new());
-    let progress = |p: &Progress| {
-        if let Progress::Sending { step } = p {
-            sent.lock().unwrap().push(step.clone());
-        }
+    let progress = |p: &Progress| match p {
+        Progress::Sending { step } => sent.lock().unwrap().push(step.clone()),
+        Progress::Estimate(e) => *estimate.lock().unwrap() = Some(*e),
+        _ => {}
     };
     let out = run(
         &deployer(s, 0),
@@ -119,7 +129,7 @@ async fn stopped_run_resumes_second_run_sends_nothing_and_upgrade_goes_through_g
             .iter()
             .map(|s| s.name.as_str())
             .collect::<Vec<_>>(),
-        plan.iter().map(|e| e.name).collect::<Vec<_>>()
+        plan.iter().map(|e| e.name.as_str()).collect::<Vec<_>>()
     );
     assert!(record.steps.iter().all(|s| s.gas_used > 0));
     assert_eq!(record.chain_id, devnet::DEFAULT_CHAIN_ID);
@@ -147,7 +157,10 @@ async fn stopped_run_resumes_second_run_sends_nothing_and_upgrade_goes_through_g
         .view(governance, abi::governance::IGovernance::getSignersCall {})
         .await
         .unwrap();
-    assert_eq!(signers, s.network.governance.signers);
+    assert_eq!(
+        signers,
+        s.network.governance.signer_addresses(record.deployer)
+    );
 
     // Same build behind the proxy: nothing to upgrade.
     let signers: Vec<Deployer> = (0..3).map(|i| deployer(&s, i)).collect();
@@ -264,10 +277,49 @@ async fn wrong_chain_node_down_and_no_funds_are_named_and_write_nothing() {
 
     let broke = Deployer::connect(&s.node.url, PrivateKeySigner::random()).unwrap();
     let out = run(&broke, &s.network, &plan, &opts(&s, None), &|_| {}).await;
-    assert!(
-        matches!(out, Err(RunError::NoFunds { address, .. }) if address == broke.from()),
-        "{out:?}"
-    );
+    let estimate = match out {
+        Err(RunError::NoFunds {
+            address, estimate, ..
+        }) if address == broke.from() => estimate,
+        other => panic!("expected a refusal for want of funds, got {other:?}"),
+    };
+    assert_eq!(estimate.balance, alloy::primitives::U256::ZERO);
+    assert_eq!(estimate.steps, plan.len());
+    assert!(estimate.gas > 0 && estimate.data_fees > alloy::primitives::U256::ZERO);
+
+    // Some funds, but less than the estimate: refused before anything is sent, with the numbers.
+    let short = estimate.total / alloy::primitives::U256::from(2);
+    broke
+        .provider()
+        .raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (broke.from(), short))
+        .await
+        .unwrap();
+    let sent = Mutex::new(0);
+    let out = run(&broke, &s.network, &plan, &opts(&s, None), &|p| {
+        if let Progress::Sending { .. } = p {
+            *sent.lock().unwrap() += 1;
+        }
+    })
+    .await;
+    match out {
+        Err(e @ RunError::NoFunds { .. }) => {
+            let RunError::NoFunds { estimate, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!(estimate.balance, short);
+            let message = e.to_string();
+            assert!(
+                message.contains("gas") && message.contains("activation data fees"),
+                "{message}"
+            );
+            assert!(
+                message.contains(&alloy::primitives::utils::format_ether(short)),
+                "the balance is named: {message}"
+            );
+        }
+        other => panic!("expected a refusal for want of funds, got {other:?}"),
+    }
+    assert_eq!(*sent.lock().unwrap(), 0, "nothing sent");
     assert!(!s.record.exists(), "no record written by a failed run");
 }
 
@@ -353,7 +405,10 @@ async fn ethers_example_drives_the_deployment() {
         .iter()
         .map(addr)
         .collect();
-    assert_eq!(signers, s.network.governance.signers);
+    assert_eq!(
+        signers,
+        s.network.governance.signer_addresses(record.deployer)
+    );
     assert_eq!(addr(&seen["registry"]["admin"]), record.deployer);
     assert_eq!(
         addr(&seen["registry"]["proxyAdmin"]),
@@ -376,8 +431,24 @@ async fn whole_protocol_deploys_and_wires() {
     use abi::proxy::IUpgradeableProxy;
     let s = setup("whole");
     let plan = protocol(&s.network);
-    let record = go(&s, &plan, None).await.0.expect("deploys the protocol");
     let d = deployer(&s, 0);
+    let before = d.provider().get_balance(d.from()).await.unwrap();
+    let estimate = Mutex::new(None);
+    let record = go_estimated(&s, &plan, None, &estimate)
+        .await
+        .0
+        .expect("deploys the protocol");
+    // The estimate covers what the deployment cost, without being wildly above it.
+    let spent = before - d.provider().get_balance(d.from()).await.unwrap();
+    let estimate = estimate
+        .into_inner()
+        .unwrap()
+        .expect("an estimate was reported");
+    assert_eq!(estimate.steps, plan.len());
+    assert!(
+        estimate.total >= spent && estimate.total <= spent * alloy::primitives::U256::from(4),
+        "estimate {estimate} for {spent} wei spent"
+    );
     let at = |name: &str| record.address(name).unwrap();
     let governance = at("governance");
     for (proxy, implementation) in deploy::plan::PROXIES {

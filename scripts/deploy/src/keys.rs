@@ -1,5 +1,6 @@
 //! The deployer's key: `PRIVATE_KEY`, or an encrypted JSON keystore (`--keystore`, password in
-//! `KEYSTORE_PASSWORD`), read from the environment or a `.env` file. A key is never printed:
+//! `KEYSTORE_PASSWORD` or in the file `KEYSTORE_PASSWORD_FILE` names), read from the environment
+//! or a `.env` file. A key is never printed:
 //! errors name the variable or the file, never its content.
 
 use alloy::signers::local::PrivateKeySigner;
@@ -54,8 +55,10 @@ pub enum KeyError {
     Missing,
     #[error("PRIVATE_KEY is not a private key (expected 32 bytes of hex)")]
     BadPrivateKey,
-    #[error("--keystore given but KEYSTORE_PASSWORD is not set (environment or .env)")]
+    #[error("--keystore given but neither KEYSTORE_PASSWORD nor KEYSTORE_PASSWORD_FILE is set (environment or .env)")]
     NoPassword,
+    #[error("cannot read the password file {path} (KEYSTORE_PASSWORD_FILE): {reason}")]
+    PasswordFile { path: String, reason: String },
     #[error("cannot decrypt the keystore {path}: wrong password or not a keystore file")]
     Keystore { path: String },
 }
@@ -63,7 +66,21 @@ pub enum KeyError {
 /// The signer from `keystore` (if given) or `PRIVATE_KEY`.
 pub fn signer(env: &Env, keystore: Option<&Path>) -> Result<PrivateKeySigner, KeyError> {
     if let Some(path) = keystore {
-        let password = env.get("KEYSTORE_PASSWORD").ok_or(KeyError::NoPassword)?;
+        let password = match (
+            env.get("KEYSTORE_PASSWORD"),
+            env.get("KEYSTORE_PASSWORD_FILE"),
+        ) {
+            (Some(password), _) => password,
+            // A password file ends with a newline that is not part of the password.
+            (None, Some(file)) => std::fs::read_to_string(&file)
+                .map_err(|e| KeyError::PasswordFile {
+                    path: file.clone(),
+                    reason: e.to_string(),
+                })?
+                .trim_end_matches(['\n', '\r'])
+                .to_string(),
+            (None, None) => return Err(KeyError::NoPassword),
+        };
         return PrivateKeySigner::decrypt_keystore(path, password).map_err(|_| {
             KeyError::Keystore {
                 path: path.display().to_string(),

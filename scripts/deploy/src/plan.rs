@@ -15,7 +15,7 @@
 //! `engine:initialize` follow as their own transactions. Each checks its outcome on chain
 //! (`registry()`, `escrow()` equal ours), so a front-run initialisation is caught, not trusted.
 
-use crate::network::Network;
+use crate::network::{Network, Token, Underlying};
 use crate::record::Record;
 use abi::escrow::{ICollateralEscrow, IEscrowRegistry, IMarginEngine};
 use abi::governance::IGovernance;
@@ -33,6 +33,8 @@ pub struct Ctx<'a> {
     pub record: &'a Record,
     /// Timestamp of the latest block when the run started.
     pub now: u64,
+    /// The step being encoded: a market step's name says which token or product it configures.
+    pub step: &'a str,
 }
 
 impl Ctx<'_> {
@@ -89,7 +91,7 @@ pub enum Action {
 }
 
 pub struct Entry {
-    pub name: &'static str,
+    pub name: String,
     pub action: Action,
 }
 
@@ -114,6 +116,8 @@ pub const MOCK_WETH: &str = "mock-token:WETH";
 pub const MOCK_USDC: &str = "mock-token:USDC";
 /// Init code of the mock ERC-20 (`fixtures/MockERC20.sol`, compiled by `fixtures/compile.js`).
 pub const MOCK_ERC20_BIN: &str = include_str!("../fixtures/MockERC20.bin");
+/// Decimals of the mock feeds (Chainlink's USD feeds have 8).
+pub const MOCK_FEED_DECIMALS: u8 = 8;
 /// The mock ETH/USD answer (8 decimals): 2,000 USD.
 pub const MOCK_ETH_USD_ANSWER: i64 = 2_000 * 100_000_000;
 
@@ -135,7 +139,7 @@ pub fn implementation_of(name: &str) -> Option<&'static str> {
 /// The whole protocol for `network`, in order.
 pub fn protocol(network: &Network) -> Vec<Entry> {
     let mut plan = vec![Entry {
-        name: GOVERNANCE,
+        name: GOVERNANCE.into(),
         action: Action::Constructor {
             package: "governance",
             args: governance_args,
@@ -148,7 +152,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
                 "mock-feed:ETH/USD:initialize",
                 "mock-feed:ETH/USD:round",
             ],
-            |_| Ok(mock_init(8, "ETH / USD")),
+            |_| Ok(mock_init(MOCK_FEED_DECIMALS, "ETH / USD")),
             |c| push_round(MOCK_ETH_USD_ANSWER, c.now, c.now),
         ));
         // The oracle's circuit breaker compares the latest round with the one before it.
@@ -167,31 +171,26 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
         ));
     }
     if network.mock_feeds {
-        plan.extend([
-            mock_token(MOCK_WETH, |_| {
-                Ok(("Wrapped Ether", "WETH", U256::from(18))
-                    .abi_encode_params()
-                    .into())
-            }),
-            mock_token(MOCK_USDC, |_| {
-                Ok(("USD Coin", "USDC", U256::from(6))
-                    .abi_encode_params()
-                    .into())
-            }),
-        ]);
+        plan.extend(
+            network
+                .tokens
+                .iter()
+                .filter(|t| t.address.is_none())
+                .map(|t| mock_token(mock_token_step(&t.symbol), mock_token_args)),
+        );
     }
     plan.extend([
         program("impl:option-token", "option-token"),
         locked("impl:option-factory", "option-factory"),
         program("impl:escrow-registry", "escrow-registry"),
         Entry {
-            name: "registry",
+            name: "registry".into(),
             action: Action::Proxy {
                 implementation: "impl:escrow-registry",
                 init: |c| {
                     Ok(IEscrowRegistry::initializeCall {
                         admin: c.deployer,
-                        guardian: c.network.governance.guardian,
+                        guardian: c.network.governance.guardian.resolve(c.deployer),
                     }
                     .abi_encode()
                     .into())
@@ -200,7 +199,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
         },
         locked("impl:oracle-adapter", "oracle-adapter"),
         Entry {
-            name: "oracle",
+            name: "oracle".into(),
             action: Action::Proxy {
                 implementation: "impl:oracle-adapter",
                 init: |c| {
@@ -215,13 +214,13 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
         },
         locked("impl:expiry-oracle", "expiry-oracle"),
         Entry {
-            name: "expiry-oracle",
+            name: "expiry-oracle".into(),
             action: Action::Proxy {
                 implementation: "impl:expiry-oracle",
                 init: |c| {
                     Ok(IExpiryOracle::initializeCall {
                         admin: c.deployer,
-                        disputer: c.network.governance.guardian,
+                        disputer: c.network.governance.guardian.resolve(c.deployer),
                         adapter: c.addr("oracle")?,
                     }
                     .abi_encode()
@@ -231,7 +230,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
         },
         locked("impl:collateral-escrow", "collateral-escrow"),
         Entry {
-            name: "escrow",
+            name: "escrow".into(),
             action: Action::Proxy {
                 implementation: "impl:collateral-escrow",
                 init: |_| Ok(Bytes::new()),
@@ -239,14 +238,14 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
         },
         locked("impl:margin-engine", "margin-engine"),
         Entry {
-            name: "engine",
+            name: "engine".into(),
             action: Action::Proxy {
                 implementation: "impl:margin-engine",
                 init: |_| Ok(Bytes::new()),
             },
         },
         Entry {
-            name: "factory",
+            name: "factory".into(),
             action: Action::Proxy {
                 implementation: "impl:option-factory",
                 init: |c| {
@@ -261,7 +260,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
             },
         },
         Entry {
-            name: "escrow:initialize",
+            name: "escrow:initialize".into(),
             action: Action::Call {
                 target: "escrow",
                 data: |c| {
@@ -298,7 +297,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
         },
         // The engine reads the registry, the oracle and the factory from the escrow.
         Entry {
-            name: "engine:initialize",
+            name: "engine:initialize".into(),
             action: Action::Call {
                 target: "engine",
                 data: |c| {
@@ -324,7 +323,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
             },
         },
         Entry {
-            name: "oracle:expiry-oracle",
+            name: "oracle:expiry-oracle".into(),
             action: Action::Call {
                 target: "oracle",
                 data: |c| {
@@ -343,9 +342,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
             },
         },
     ]);
-    if network.mock_feeds {
-        plan.extend(local_markets());
-    }
+    plan.extend(markets(network));
     plan.extend([
         // Governance becomes the admin of every parameter (proxies have it from their creation).
         wire_admin("wire:factory-admin", "factory", |c| {
@@ -384,7 +381,7 @@ pub fn protocol(network: &Network) -> Vec<Entry> {
 /// can be initialised.
 fn locked(name: &'static str, package: &'static str) -> Entry {
     Entry {
-        name,
+        name: name.into(),
         action: Action::Constructor {
             package,
             args: |_| Ok(Bytes::new()),
@@ -394,7 +391,7 @@ fn locked(name: &'static str, package: &'static str) -> Entry {
 
 fn program(name: &'static str, package: &'static str) -> Entry {
     Entry {
-        name,
+        name: name.into(),
         action: Action::Program { package },
     }
 }
@@ -402,7 +399,7 @@ fn program(name: &'static str, package: &'static str) -> Entry {
 /// Hands `target`'s `admin()` to governance; done once `admin()` says so.
 fn wire_admin(name: &'static str, target: &'static str, data: Encode) -> Entry {
     Entry {
-        name,
+        name: name.into(),
         action: Action::Call {
             target,
             data,
@@ -421,13 +418,13 @@ fn wire_admin(name: &'static str, target: &'static str, data: Encode) -> Entry {
 fn mock_feed(names: [&'static str; 3], init: Encode, first_round: Encode) -> [Entry; 3] {
     [
         Entry {
-            name: names[0],
+            name: names[0].into(),
             action: Action::Program {
                 package: "mock-aggregator",
             },
         },
         Entry {
-            name: names[1],
+            name: names[1].into(),
             action: Action::Call {
                 target: names[0],
                 data: init,
@@ -435,7 +432,7 @@ fn mock_feed(names: [&'static str; 3], init: Encode, first_round: Encode) -> [En
             },
         },
         Entry {
-            name: names[2],
+            name: names[2].into(),
             action: Action::Call {
                 target: names[0],
                 data: first_round,
@@ -446,7 +443,7 @@ fn mock_feed(names: [&'static str; 3], init: Encode, first_round: Encode) -> [En
 }
 
 /// A mock ERC-20 (public faucet `mint`), constructed with `(name, symbol, decimals)`.
-fn mock_token(name: &'static str, args: Encode) -> Entry {
+fn mock_token(name: String, args: Encode) -> Entry {
     Entry {
         name,
         action: Action::Evm {
@@ -456,9 +453,9 @@ fn mock_token(name: &'static str, args: Encode) -> Entry {
     }
 }
 
-fn call(name: &'static str, target: &'static str, data: Encode) -> Entry {
+fn call(name: impl Into<String>, target: &'static str, data: Encode) -> Entry {
     Entry {
-        name,
+        name: name.into(),
         action: Action::Call {
             target,
             data,
@@ -471,76 +468,138 @@ fn encoded(call: impl SolCall) -> Result<Bytes, PlanError> {
     Ok(call.abi_encode().into())
 }
 
-/// WETH with the mock ETH/USD feed; WETH and USDC as collateral; the WETH/USDC covered call
-/// (WETH collateral) and cash-secured put (USDC collateral) as products.
-fn local_markets() -> Vec<Entry> {
-    const E18: u128 = 1_000_000_000_000_000_000;
-    vec![
-        call("oracle:feed:WETH", "oracle", |c| {
+/// The network's markets: each underlying's feed and oracle configuration, each token as
+/// collateral, each underlying's risk table, each product. A step's name carries the symbol (or
+/// the product) its arguments are read from.
+fn markets(network: &Network) -> Vec<Entry> {
+    let mut steps = Vec::new();
+    for u in &network.underlyings {
+        steps.push(call(format!("oracle:feed:{}", u.symbol), "oracle", |c| {
+            let u = underlying(c)?;
             encoded(IOracleAdapter::setFeedCall {
-                asset: c.addr(MOCK_WETH)?,
+                asset: token_address(c, &u.symbol)?,
                 index: U256::ZERO,
-                feed: c.addr(MOCK_ETH_USD)?,
-                decimals: 8,
-                maxAge: U256::from(86_400u64),
-                minAnswer: I256::ONE,
-                // 1,000,000 USD at 8 decimals.
-                maxAnswer: I256::try_from(100_000_000_000_000i64)
-                    .map_err(|e| PlanError::Config(e.to_string()))?,
+                feed: feed_address(c, &u.feed)?,
+                decimals: feed_decimals(c, &u.feed),
+                maxAge: U256::from(u.max_age),
+                minAnswer: u.min_answer,
+                maxAnswer: u.max_answer,
             })
-        }),
-        call("oracle:asset:WETH", "oracle", |c| {
+        }));
+        steps.push(call(format!("oracle:asset:{}", u.symbol), "oracle", |c| {
+            let u = underlying(c)?;
             encoded(IOracleAdapter::configureAssetCall {
-                asset: c.addr(MOCK_WETH)?,
+                asset: token_address(c, &u.symbol)?,
                 feedCount: U256::from(1),
                 quorum: U256::from(1),
-                maxDeviation: U256::from(E18 / 50),
-                // The largest move the circuit breaker allows: the demo crashes the price.
-                maxRoundMove: U256::from(E18 / 2),
+                maxDeviation: u.max_deviation,
+                maxRoundMove: u.max_round_move,
             })
-        }),
-        call("registry:collateral:WETH", "registry", |c| {
-            encoded(IEscrowRegistry::configureCollateralCall {
-                asset: c.addr(MOCK_WETH)?,
-                nakedCap: U256::from(1_000_000u128 * E18),
-                dustFloor: U256::from(E18 / 100),
-            })
-        }),
-        call("registry:collateral:USDC", "registry", |c| {
-            encoded(IEscrowRegistry::configureCollateralCall {
-                asset: c.addr(MOCK_USDC)?,
-                nakedCap: U256::from(1_000_000_000_000_000u128),
-                dustFloor: U256::from(10_000_000u64),
-            })
-        }),
-        call("registry:risk:WETH", "registry", |c| {
-            encoded(IEscrowRegistry::setRiskParametersCall {
-                underlying: c.addr(MOCK_WETH)?,
-                shock: U256::from(E18 * 7 / 10),
-                maxTimes: vec![7 * 86_400, 30 * 86_400, 90 * 86_400, 730 * 86_400],
-                upperBounds: [10u128, 20, 30, 50]
-                    .iter()
-                    .map(|p| U256::from(E18 * p / 100))
-                    .collect(),
-            })
-        }),
-        call("factory:product:WETH-call", "factory", |c| {
+        }));
+    }
+    for t in &network.tokens {
+        steps.push(call(
+            format!("registry:collateral:{}", t.symbol),
+            "registry",
+            |c| {
+                let t = token(c, step_symbol(c))?;
+                encoded(IEscrowRegistry::configureCollateralCall {
+                    asset: token_address(c, &t.symbol)?,
+                    nakedCap: t.naked_cap,
+                    dustFloor: t.dust_floor,
+                })
+            },
+        ));
+    }
+    for u in &network.underlyings {
+        steps.push(call(
+            format!("registry:risk:{}", u.symbol),
+            "registry",
+            |c| {
+                let u = underlying(c)?;
+                encoded(IEscrowRegistry::setRiskParametersCall {
+                    underlying: token_address(c, &u.symbol)?,
+                    shock: u.shock,
+                    maxTimes: u.max_times.clone(),
+                    upperBounds: u.upper_bounds.clone(),
+                })
+            },
+        ));
+    }
+    for p in &network.products {
+        steps.push(call(p.step(), "factory", |c| {
+            let p = c
+                .network
+                .products
+                .iter()
+                .find(|p| p.step() == c.step)
+                .ok_or_else(|| PlanError::Config(format!("no product for step {}", c.step)))?;
             encoded(IOptionFactory::allowProductCall {
-                underlying: c.addr(MOCK_WETH)?,
-                strikeAsset: c.addr(MOCK_USDC)?,
-                collateral: c.addr(MOCK_WETH)?,
-                isPut: false,
+                underlying: token_address(c, &p.underlying)?,
+                strikeAsset: token_address(c, &p.strike)?,
+                collateral: token_address(c, &p.collateral)?,
+                isPut: p.put,
             })
-        }),
-        call("factory:product:WETH-put", "factory", |c| {
-            encoded(IOptionFactory::allowProductCall {
-                underlying: c.addr(MOCK_WETH)?,
-                strikeAsset: c.addr(MOCK_USDC)?,
-                collateral: c.addr(MOCK_USDC)?,
-                isPut: true,
-            })
-        }),
-    ]
+        }));
+    }
+    steps
+}
+
+/// The symbol at the end of a market step's name (`registry:collateral:WETH`).
+fn step_symbol<'a>(c: &Ctx<'a>) -> &'a str {
+    c.step.rsplit(':').next().unwrap_or_default()
+}
+
+fn token<'a>(c: &Ctx<'a>, symbol: &str) -> Result<&'a Token, PlanError> {
+    c.network
+        .token(symbol)
+        .ok_or_else(|| PlanError::Config(format!("no token {symbol} in networks.toml")))
+}
+
+fn underlying<'a>(c: &Ctx<'a>) -> Result<&'a Underlying, PlanError> {
+    let symbol = step_symbol(c);
+    c.network
+        .underlying(symbol)
+        .ok_or_else(|| PlanError::Config(format!("no underlying {symbol} in networks.toml")))
+}
+
+/// A token's configured address, or the mock deployed for it.
+fn token_address(c: &Ctx, symbol: &str) -> Result<Address, PlanError> {
+    match token(c, symbol)?.address {
+        Some(address) => Ok(address),
+        None => c.addr(&mock_token_step(symbol)),
+    }
+}
+
+/// The Chainlink proxy of `pair`, or the mock feed on mock networks.
+fn feed_address(c: &Ctx, pair: &str) -> Result<Address, PlanError> {
+    if c.network.mock_feeds {
+        return c.addr(&format!("mock-feed:{pair}"));
+    }
+    c.network
+        .feeds
+        .get(pair)
+        .map(|f| f.proxy)
+        .ok_or_else(|| PlanError::Config(format!("feed {pair} is not in feeds.json")))
+}
+
+fn feed_decimals(c: &Ctx, pair: &str) -> u8 {
+    match c.network.feeds.get(pair) {
+        Some(feed) if !c.network.mock_feeds => feed.decimals,
+        _ => MOCK_FEED_DECIMALS,
+    }
+}
+
+/// The step deploying the mock of token `symbol`.
+pub fn mock_token_step(symbol: &str) -> String {
+    format!("mock-token:{symbol}")
+}
+
+fn mock_token_args(c: &Ctx) -> Result<Bytes, PlanError> {
+    let t = token(c, step_symbol(c))?;
+    Ok((t.name.clone(), t.symbol.clone(), U256::from(t.decimals))
+        .abi_encode_params()
+        .into())
 }
 
 fn mock_init(decimals: u8, description: &str) -> Bytes {
@@ -572,7 +631,8 @@ fn sequencer_feed(c: &Ctx) -> Result<Address, PlanError> {
 
 fn governance_args(c: &Ctx) -> Result<Bytes, PlanError> {
     let g = &c.network.governance;
-    if g.signers.len() < g.threshold as usize || g.guardian.is_zero() {
+    let guardian = g.guardian.resolve(c.deployer);
+    if g.signers.len() < g.threshold as usize || guardian.is_zero() {
         return Err(PlanError::Config(format!(
             "network `{}`: set governance.signers (at least {}) and governance.guardian in \
              deployments/networks.toml",
@@ -580,10 +640,10 @@ fn governance_args(c: &Ctx) -> Result<Bytes, PlanError> {
         )));
     }
     Ok((
-        g.signers.clone(),
+        g.signer_addresses(c.deployer),
         U256::from(g.threshold),
         U256::from(g.delay),
-        g.guardian,
+        guardian,
     )
         .abi_encode_params()
         .into())

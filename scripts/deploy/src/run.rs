@@ -45,7 +45,62 @@ pub enum Progress {
     AlreadyDone {
         step: String,
     },
+    /// What the steps left will cost, before any is sent.
+    Estimate(FundsEstimate),
 }
+
+/// What the steps left should cost: gas at today's gas price, plus the activation data fees.
+/// Deliberately on the high side (it gates the run): gas per deployed byte and the data fee
+/// per byte are above what the devnet and nitro charge at the data pricer's floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FundsEstimate {
+    pub steps: usize,
+    pub gas: u64,
+    pub gas_price: u128,
+    /// Activation data fees (wei), with the margin the run sends.
+    pub data_fees: U256,
+    /// `gas × gas_price + data_fees`, in wei.
+    pub total: U256,
+    /// The deployer's balance, in wei.
+    pub balance: U256,
+}
+
+impl std::fmt::Display for FundsEstimate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use alloy::primitives::utils::format_ether;
+        write!(
+            f,
+            "{} steps: about {} gas at {} gwei = {} ETH, plus activation data fees {} ETH: {} ETH \
+             in all; balance {} ETH",
+            self.steps,
+            self.gas,
+            alloy::primitives::utils::format_units(U256::from(self.gas_price), 9)
+                .unwrap_or_default()
+                .trim_end_matches('0')
+                .trim_end_matches('.'),
+            format_ether(U256::from(self.gas) * U256::from(self.gas_price)),
+            format_ether(self.data_fees),
+            format_ether(self.total),
+            format_ether(self.balance),
+        )
+    }
+}
+
+/// Gas per byte of deployed Stylus code (init code calldata, code storage, activation), and the
+/// fixed part of a deployment (the transaction, the constructor or `initialize`). Measured
+/// deployments use 190-310 gas per byte including activation.
+const GAS_PER_CODE_BYTE: u64 = 320;
+const GAS_PER_DEPLOYMENT: u64 = 1_000_000;
+/// An EVM deployment (the mock tokens) and a call (initialisation, configuration, wiring):
+/// measured at most 470k and 350k.
+const GAS_PER_EVM_DEPLOYMENT: u64 = 600_000;
+const GAS_PER_CALL: u64 = 400_000;
+/// ArbWasm charges the data fee on the native code's estimated size, 60-85 times the
+/// compressed WASM for our contracts, at nitro's data pricer price (floor 82,928,201 wei/byte;
+/// it rises with demand: the run pays the real fee, estimated again just before).
+const ASM_BYTES_PER_CODE_BYTE: u64 = 100;
+const DATA_PRICE_FLOOR: u64 = 82_928_201;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -92,8 +147,15 @@ pub enum RunError {
     },
     #[error("no StylusDeployer at {0} on this chain (networks.toml names it)")]
     NoStylusDeployer(Address),
-    #[error("the deployer {address} has no funds on chain {chain_id}: fund it before deploying")]
-    NoFunds { address: Address, chain_id: u64 },
+    #[error(
+        "the deployer {address} cannot pay for the deployment on chain {chain_id}: {estimate}. \
+         Fund it with at least the difference before deploying (nothing was sent)"
+    )]
+    NoFunds {
+        address: Address,
+        chain_id: u64,
+        estimate: FundsEstimate,
+    },
     #[error("cannot write {path}: {source}")]
     Io {
         path: String,
@@ -175,12 +237,12 @@ pub async fn run(
     }
     let todo: Vec<&Entry> = plan
         .iter()
-        .filter(|e| record.step(e.name).is_none())
+        .filter(|e| record.step(&e.name).is_none())
         .collect();
-    for entry in plan.iter().filter(|e| record.step(e.name).is_some()) {
+    for entry in plan.iter().filter(|e| record.step(&e.name).is_some()) {
         progress(&Progress::Kept {
-            step: entry.name.to_string(),
-            address: record.address(entry.name).unwrap_or_default(),
+            step: entry.name.clone(),
+            address: record.address(&entry.name).unwrap_or_default(),
         });
     }
     if todo.is_empty() {
@@ -195,16 +257,6 @@ pub async fn run(
         || network.stylus_deployer != STYLUS_DEPLOYER
     {
         return Err(RunError::NoStylusDeployer(network.stylus_deployer));
-    }
-    let balance = provider
-        .get_balance(deployer.from())
-        .await
-        .map_err(DeployError::from)?;
-    if balance.is_zero() {
-        return Err(RunError::NoFunds {
-            address: deployer.from(),
-            chain_id,
-        });
     }
     // Everything is built before the first transaction: a contract that cannot be deployed
     // stops the run with nothing sent.
@@ -232,6 +284,15 @@ pub async fn run(
     if !failures.is_empty() {
         return Err(RunError::Build(failures));
     }
+    let estimate = estimate(deployer, &todo, &artifacts).await?;
+    progress(&Progress::Estimate(estimate));
+    if estimate.balance < estimate.total {
+        return Err(RunError::NoFunds {
+            address: deployer.from(),
+            chain_id,
+            estimate,
+        });
+    }
     let now = provider
         .get_block_by_number(BlockNumberOrTag::Latest)
         .await
@@ -249,6 +310,7 @@ pub async fn run(
             deployer: deployer.from(),
             record: &record,
             now,
+            step: &entry.name,
         };
         progress(&Progress::Sending {
             step: entry.name.to_string(),
@@ -288,6 +350,51 @@ pub async fn run(
     Ok(record)
 }
 
+/// The cost of `todo`: each deployment by its code size, each activation's data fee unless the
+/// chain already runs the same code (or an earlier step of `todo` activates it).
+pub async fn estimate(
+    deployer: &Deployer,
+    todo: &[&Entry],
+    artifacts: &HashMap<&str, Artifact>,
+) -> Result<FundsEstimate, RunError> {
+    let provider = deployer.provider();
+    let gas_price = provider.get_gas_price().await.map_err(DeployError::from)?;
+    let balance = provider
+        .get_balance(deployer.from())
+        .await
+        .map_err(DeployError::from)?;
+    let mut gas = 0u64;
+    let mut data_fees = U256::ZERO;
+    let mut activated = std::collections::HashSet::new();
+    for entry in todo {
+        gas += match (&entry.action, entry.package()) {
+            (Action::Evm { .. }, _) => GAS_PER_EVM_DEPLOYMENT,
+            (Action::Call { .. }, _) | (_, None) => GAS_PER_CALL,
+            (_, Some(package)) => {
+                let artifact = &artifacts[package];
+                let bytes = artifact.code.len() as u64;
+                if activated.insert(artifact.code_hash)
+                    && !deployer.is_active(artifact.code_hash).await?
+                {
+                    let fee =
+                        U256::from(bytes * ASM_BYTES_PER_CODE_BYTE) * U256::from(DATA_PRICE_FLOOR);
+                    data_fees +=
+                        fee + fee * U256::from(crate::DATA_FEE_MARGIN_PERCENT) / U256::from(100);
+                }
+                GAS_PER_DEPLOYMENT + GAS_PER_CODE_BYTE * bytes
+            }
+        };
+    }
+    Ok(FundsEstimate {
+        steps: todo.len(),
+        gas,
+        gas_price,
+        data_fees,
+        total: U256::from(gas) * U256::from(gas_price) + data_fees,
+        balance,
+    })
+}
+
 /// Whether a call step's `done` view returns what it should.
 async fn holds(
     deployer: &Deployer,
@@ -309,10 +416,10 @@ async fn holds(
     Ok(true)
 }
 
-fn target_of(entry: &Entry) -> &'static str {
+fn target_of(entry: &Entry) -> &str {
     match entry.action {
         Action::Call { target, .. } => target,
-        _ => entry.name,
+        _ => &entry.name,
     }
 }
 

@@ -135,6 +135,7 @@ pub async fn upgrade(
                 deployer: proposer.from(),
                 record: &record,
                 now,
+                step: &entry.name,
             };
             let artifacts = HashMap::from([(package, artifact)]);
             let step = execute(proposer, entry, &ctx, &artifacts)
