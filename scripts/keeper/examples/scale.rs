@@ -1,7 +1,9 @@
 //! How the keeper's own cost grows with the number of vaults (1, 100, 10,000): applying their
-//! events to the view, saving and loading the checkpoint, and one health pass over every naked
-//! vault after a price update (the work a tick does on top of its RPC calls, whose number depends
-//! on the underlyings and the vaults in trouble, not on the vaults in all).
+//! events to the view, saving and loading the checkpoint (binary, and the JSON form it replaced),
+//! one health pass over every naked vault after a price update, and the ticks per second the
+//! local work allows when every tick brings a price move and a block of events to checkpoint (the
+//! RPC calls come on top: their number depends on the underlyings and the vaults in trouble, not
+//! on the vaults in all).
 //!
 //! `cargo run -p keeper --release --example scale`
 
@@ -10,7 +12,9 @@ use abi::option_factory::IOptionFactory as Factory;
 use alloy::primitives::{Address, LogData, B256, U256};
 use alloy::rpc::types::Log;
 use alloy::sol_types::SolEvent;
+use keeper::follower::Checkpoint;
 use keeper::health::{assess, Risk, Spot};
+use keeper::snapshot;
 use keeper::view::View;
 use std::time::Instant;
 
@@ -38,8 +42,18 @@ fn main() {
     );
     let expiry = 1_800_028_800u64;
     println!(
-        "{:>7} {:>10} {:>12} {:>12} {:>12} {:>12} {:>10}",
-        "vaults", "events", "apply ms", "save ms", "load ms", "health ms", "ckpt KB"
+        "{:>7} {:>8} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10} {:>9} {:>10} {:>8}",
+        "vaults",
+        "events",
+        "apply ms",
+        "bin save",
+        "bin load",
+        "bin KB",
+        "json save",
+        "json load",
+        "json KB",
+        "health ms",
+        "ticks/s"
     );
     for n in [1u64, 100, 10_000] {
         let mut logs = vec![log(
@@ -106,16 +120,28 @@ fn main() {
             .collect();
         view.set_block_times(&times);
         let apply = t.elapsed();
-        let path = std::env::temp_dir().join(format!("keeper-scale-{}.json", std::process::id()));
+        let state = Checkpoint {
+            next_block: 3 + n,
+            view: view.clone(),
+        };
+        let dir = std::env::temp_dir().join(format!("keeper-scale-{}", std::process::id()));
+        let (bin, json) = (dir.join("checkpoint.bin"), dir.join("checkpoint.json"));
         let t = Instant::now();
-        keeper::checkpoint::save(&path, &view).unwrap();
-        let save = t.elapsed();
-        let size = std::fs::metadata(&path).unwrap().len();
+        snapshot::save(&bin, &state).unwrap();
+        let bin_save = t.elapsed();
+        let bin_size = std::fs::metadata(&bin).unwrap().len();
         let t = Instant::now();
-        let loaded: View = keeper::checkpoint::load(&path).unwrap().unwrap();
-        let load = t.elapsed();
-        assert_eq!(loaded, view);
-        std::fs::remove_file(&path).unwrap();
+        let loaded = snapshot::load(&bin).unwrap().unwrap();
+        let bin_load = t.elapsed();
+        assert_eq!(loaded, state);
+        let t = Instant::now();
+        keeper::checkpoint::save(&json, &state).unwrap();
+        let json_save = t.elapsed();
+        let json_size = std::fs::metadata(&json).unwrap().len();
+        let t = Instant::now();
+        let loaded: Checkpoint = keeper::checkpoint::load(&json).unwrap().unwrap();
+        let json_load = t.elapsed();
+        assert_eq!(loaded, state);
         let risk = Risk::from_packed(
             wad / U256::from(2),
             &[abi::escrow::pack_bucket(30 * 86_400, wad / U256::from(10))],
@@ -136,16 +162,71 @@ fn main() {
         }
         let health = t.elapsed();
         assert_eq!(unsafe_vaults as u64, n.min(450));
+        // A tick's local work when a price moved and a block of events came: the events applied
+        // (one vault's batch), every naked vault reassessed, the checkpoint written.
+        let block = 3 + n;
+        let owner = Address::from_word(B256::from(U256::from(1_000u64)));
+        let batch = [
+            log(
+                &Escrow::CollateralDeposited {
+                    owner,
+                    vaultId: U256::from(1),
+                    asset: usdc,
+                    from: owner,
+                    amount: U256::from(1_000_000u64),
+                },
+                block,
+                0,
+            ),
+            log(
+                &Escrow::ShortMinted {
+                    owner,
+                    vaultId: U256::from(1),
+                    option,
+                    to: owner,
+                    amount: U256::from(1_000u64),
+                },
+                block,
+                1,
+            ),
+        ];
+        let mut state = state;
+        let ticks = 5u32;
+        let t = Instant::now();
+        for i in 0..ticks {
+            let mut b = batch.clone();
+            for l in &mut b {
+                l.block_number = Some(block + u64::from(i));
+            }
+            for l in &b {
+                state.view.apply(l).expect("event applies");
+            }
+            state.next_block = block + u64::from(i) + 1;
+            let mut assessed = 0usize;
+            for (_, v) in state.view.naked_shorts() {
+                let s = &state.view.series[&v.short];
+                assess(v, s, spot, expiry - 86_400, &risk, scale, 1_000).unwrap();
+                assessed += 1;
+            }
+            assert_eq!(assessed as u64, n);
+            snapshot::save(&bin, &state).unwrap();
+        }
+        let per_tick = t.elapsed() / ticks;
+        std::fs::remove_dir_all(&dir).unwrap();
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         println!(
-            "{:>7} {:>10} {:>12.3} {:>12.3} {:>12.3} {:>12.3} {:>10.1}",
+            "{:>7} {:>8} {:>10.3} {:>10.3} {:>10.3} {:>9.1} {:>10.3} {:>10.3} {:>9.1} {:>10.3} {:>8.0}",
             n,
             logs.len(),
             ms(apply),
-            ms(save),
-            ms(load),
+            ms(bin_save),
+            ms(bin_load),
+            bin_size as f64 / 1024.0,
+            ms(json_save),
+            ms(json_load),
+            json_size as f64 / 1024.0,
             ms(health),
-            size as f64 / 1024.0
+            1.0 / per_tick.as_secs_f64()
         );
     }
 }

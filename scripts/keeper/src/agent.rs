@@ -8,13 +8,14 @@ use crate::expiry::{self, Found, Round, Rounds};
 use crate::follower::{FollowConfig, FollowError, Follower};
 use crate::health::{self, Risk, Spot, Status};
 use crate::kv;
+use crate::plan;
 use crate::retry::{retry, Backoff};
 use crate::sender::{Outcome, SendConfig, SendError, Sender};
 use crate::view::{Change, Series, Vault, VaultKey};
 use abi::chainlink::AggregatorV3Interface as Feed;
 use abi::erc20::IERC20;
 use abi::escrow::{
-    ICollateralEscrow as Escrow, IEscrowRegistry as Registry, IMarginEngine as Settlement,
+    Action, ICollateralEscrow as Escrow, IEscrowRegistry as Registry, IMarginEngine as Settlement,
 };
 use abi::oracle::{IExpiryOracle as ExpiryOracle, IOracleAdapter as Oracle};
 use alloy::eips::BlockNumberOrTag;
@@ -61,6 +62,9 @@ pub struct Config {
     pub warn_bps: u64,
     pub economics: Economics,
     pub liquidate: bool,
+    /// Write the options a liquidation needs in the keeper's own full vault when its inventory
+    /// is short (its collateral balance permitting).
+    pub mint_inventory: bool,
     pub submit_expiry_prices: bool,
     /// Owners whose expired vaults the keeper settles (it must be their operator).
     pub settle_for: Vec<Address>,
@@ -87,6 +91,7 @@ impl Config {
                 min_profit: U256::ZERO,
             },
             liquidate: true,
+            mint_inventory: true,
             submit_expiry_prices: true,
             settle_for: Vec::new(),
             dry_run: false,
@@ -119,6 +124,8 @@ pub struct Tick {
     pub approaching: usize,
     pub liquidatable: usize,
     pub liquidations: Vec<Liquidation>,
+    /// Options the keeper wrote in its own vault to liquidate with.
+    pub written: U256,
     pub expiry_prices: Vec<(Address, u64, u128)>,
     pub settled: Vec<VaultKey>,
     /// Simulations that said a transaction would revert (nothing sent).
@@ -136,6 +143,16 @@ pub struct Liquidation {
     pub collateral_paid: U256,
     pub gas_used: u64,
     pub block: u64,
+}
+
+/// The keeper's own full vault for one series.
+#[derive(Debug, Clone, Copy)]
+struct OwnVault {
+    id: U256,
+    /// Whether it exists yet.
+    open: bool,
+    held: U256,
+    collateral: U256,
 }
 
 /// Cached per-asset parameters.
@@ -179,7 +196,7 @@ impl Keeper {
             start_block: config.start_block,
             confirmations: config.confirmations,
             max_range: config.max_range,
-            checkpoint: config.state_dir.as_ref().map(|d| d.join("checkpoint.json")),
+            checkpoint: config.state_dir.as_ref().map(|d| d.join("checkpoint.bin")),
             backoff: config.backoff,
         };
         let follower = Follower::open(provider.clone(), follow)?;
@@ -435,6 +452,7 @@ impl Keeper {
             approaching = tick.approaching,
             liquidatable = tick.liquidatable,
             liquidated = tick.liquidations.len(),
+            written = tick.written,
             expiry_prices = tick.expiry_prices.len(),
             settled = tick.settled.len(),
             skipped = tick.skipped_reverts,
@@ -477,8 +495,10 @@ impl Keeper {
         ))
     }
 
-    /// Liquidates as much of the vault's debt as the keeper's option inventory covers, once the
-    /// auction pays the minimum profit after gas; simulated first, so a lost race costs nothing.
+    /// Liquidates as much of the vault's debt as the rules accept and the keeper can repay: its
+    /// option inventory, topped up by options it writes in its own full vault when it is short
+    /// and minting is on. Acts once the auction pays the minimum profit after gas (the mint's
+    /// included); everything is simulated first, so a lost race costs nothing.
     #[allow(clippy::too_many_arguments)]
     async fn try_liquidate(
         &mut self,
@@ -514,55 +534,83 @@ impl Keeper {
         if vault.short_amount.is_zero() {
             return Ok(());
         }
-        let inventory = self
+        let cp = self
             .view_call(
-                vault.short,
-                IERC20::balanceOfCall {
-                    account: self.address(),
+                a.registry,
+                Registry::collateralParametersCall {
+                    asset: series.collateral,
                 },
             )
             .await?;
-        let amount = inventory.min(vault.short_amount);
-        if amount.is_zero() {
-            kv!(
-                warn,
-                "no_inventory",
-                owner = key.0,
-                vault = key.1,
-                option = vault.short
-            );
-            return Ok(());
-        }
-        let started = if vault.auction_start == 0 {
-            spot.updated_at
-        } else {
-            vault.auction_start
-        };
-        let elapsed = now.saturating_sub(started);
-        let input: Bytes = Settlement::liquidateCall {
-            owner: key.0,
-            vaultId: key.1,
-            amount,
-            to: self.address(),
-        }
-        .abi_encode()
-        .into();
-        let gas_price = U256::from(self.sender.gas_price().await?);
-        // A gas figure for the projection before asking the node: a liquidation is a few
-        // hundred thousand gas on Stylus; the node's estimate replaces it below.
-        let projected_gas = U256::from(500_000u64) * gas_price;
-        let eco = self.config.economics;
-        let q = match auction::quote(
-            series,
-            &vault,
-            spot.price,
-            elapsed,
-            amount,
-            risk,
+        let known = plan::Known {
+            now,
+            option: vault.short,
+            series: series.clone(),
+            spot: (spot.price, spot.updated_at),
             scale,
-            projected_gas,
-            &eco,
-        ) {
+            dust: cp.dustFloor,
+            resumed_at: cp.resumedAt,
+            risk: risk.clone(),
+        };
+        let me = self.address();
+        let inventory = self
+            .view_call(vault.short, IERC20::balanceOfCall { account: me })
+            .await?;
+        let own = if self.config.mint_inventory && inventory < vault.short_amount {
+            Some(self.own_vault(vault.short).await?)
+        } else {
+            None
+        };
+        let mintable = match &own {
+            Some(o) => {
+                let balance = self
+                    .view_call(series.collateral, IERC20::balanceOfCall { account: me })
+                    .await?;
+                plan::writable(&known, o.held, o.collateral, balance)
+            }
+            None => U256::ZERO,
+        };
+        let choice = match plan::choose(&known, &vault, inventory, mintable) {
+            Ok(c) => c,
+            Err(e) => {
+                kv!(
+                    warn,
+                    "liquidation_refused",
+                    owner = key.0,
+                    vault = key.1,
+                    inventory = inventory,
+                    mintable = mintable,
+                    reason = abi::revert::describe(&e.0)
+                );
+                return Ok(());
+            }
+        };
+        let gas_price = U256::from(self.sender.gas_price().await?);
+        // Gas figures for the projection before asking the node: a liquidation is a few hundred
+        // thousand gas on Stylus, writing options (approve + operate) about as much again; the
+        // node's estimate replaces the liquidation's below.
+        let projected = if choice.mint.is_zero() {
+            500_000u64
+        } else {
+            1_300_000
+        };
+        let projected_gas = U256::from(projected) * gas_price;
+        let eco = self.config.economics;
+        let value = |paid: U256, gas_wei: U256| -> Result<auction::Quote, margin::MarginError> {
+            Ok(auction::Quote {
+                price: choice.price,
+                payout: paid,
+                payout_value: auction::collateral_value(series, paid, spot.price, scale)?,
+                options_value: auction::options_value(series, choice.amount, spot.price)?,
+                gas_value: margin::mul_div(
+                    gas_wei,
+                    eco.native_price,
+                    margin::WAD,
+                    margin::Rounding::Up,
+                )?,
+            })
+        };
+        let q = match value(choice.paid, projected_gas) {
             Ok(q) => q,
             Err(e) => {
                 kv!(
@@ -575,12 +623,18 @@ impl Keeper {
                 return Ok(());
             }
         };
+        let started = if vault.auction_start == 0 {
+            spot.updated_at
+        } else {
+            vault.auction_start
+        };
+        let elapsed = now.saturating_sub(started);
         if !q.worth(eco.min_profit) {
             let eta = auction::first_profitable(
                 series,
                 &vault,
                 spot.price,
-                amount,
+                choice.amount,
                 risk,
                 scale,
                 projected_gas,
@@ -595,11 +649,27 @@ impl Keeper {
                 owner = key.0,
                 vault = key.1,
                 elapsed = elapsed,
+                amount = choice.amount,
+                mint = choice.mint,
                 price = q.price,
                 eta_s = eta.map_or("never".to_string(), |t| t.to_string())
             );
             return Ok(());
         }
+        if !choice.mint.is_zero() {
+            let own = own.expect("mintable is zero without an own vault");
+            if !self.write_options(tick, &known, own, choice.mint).await? {
+                return Ok(());
+            }
+        }
+        let input: Bytes = Settlement::liquidateCall {
+            owner: key.0,
+            vaultId: key.1,
+            amount: choice.amount,
+            to: me,
+        }
+        .abi_encode()
+        .into();
         // Exact payout and gas from the node, then the decision again with them.
         let paid = match self.sender.simulate(a.engine, &input).await? {
             Ok(out) => Settlement::liquidateCall::abi_decode_returns(&out).unwrap_or_default(),
@@ -629,20 +699,12 @@ impl Keeper {
                 return Ok(());
             }
         };
-        let gas_wei = U256::from(gas) * gas_price;
-        let exact = auction::Quote {
-            payout: paid,
-            payout_value: auction::collateral_value(series, paid, spot.price, scale)
-                .unwrap_or_default(),
-            gas_value: margin::mul_div(
-                gas_wei,
-                eco.native_price,
-                margin::WAD,
-                margin::Rounding::Up,
-            )
-            .unwrap_or(U256::MAX),
+        // Options already written are the keeper's either way: only this transaction's gas
+        // decides now.
+        let exact = value(paid, U256::from(gas) * gas_price).unwrap_or(auction::Quote {
+            gas_value: U256::MAX,
             ..q
-        };
+        });
         if !exact.worth(eco.min_profit) {
             kv!(
                 info,
@@ -660,7 +722,8 @@ impl Keeper {
             "liquidating",
             owner = key.0,
             vault = key.1,
-            amount = amount,
+            amount = choice.amount,
+            minted = choice.mint,
             payout = paid,
             profit = exact.profit().unwrap_or_default(),
             elapsed = elapsed
@@ -674,7 +737,7 @@ impl Keeper {
                 tick.gas_used += r.gas_used;
                 tick.liquidations.push(Liquidation {
                     vault: key,
-                    amount,
+                    amount: choice.amount,
                     collateral_paid: paid,
                     gas_used: r.gas_used,
                     block: r.block_number.unwrap_or_default(),
@@ -695,6 +758,158 @@ impl Keeper {
             Outcome::DryRun { .. } | Outcome::Stuck { .. } => {}
         }
         Ok(())
+    }
+
+    /// The keeper's own full vault for `option`: the one it wrote the series in before (from the
+    /// view, or its newest vault if the view has not caught up with it), else a new one.
+    async fn own_vault(&self, option: Address) -> Result<OwnVault, KeeperError> {
+        let me = self.address();
+        let view = self.follower.view();
+        let known = view
+            .vaults
+            .range((me, U256::ZERO)..=(me, U256::MAX))
+            .filter(|(_, v)| !v.naked && !v.settled && v.short == option && v.long.is_zero())
+            .map(|(k, _)| k.1)
+            .next_back();
+        let count = self
+            .view_call(
+                self.config.addresses.escrow,
+                Escrow::vaultCountCall { owner: me },
+            )
+            .await?;
+        for id in known.into_iter().chain((!count.is_zero()).then_some(count)) {
+            let g = self
+                .view_call(
+                    self.config.addresses.escrow,
+                    Escrow::getVaultCall {
+                        owner: me,
+                        vaultId: id,
+                    },
+                )
+                .await?;
+            if g.vaultType == abi::escrow::VAULT_FULL
+                && g.shortOption == option
+                && g.longOption.is_zero()
+            {
+                return Ok(OwnVault {
+                    id,
+                    open: true,
+                    held: g.shortAmount,
+                    collateral: g.collateral,
+                });
+            }
+        }
+        Ok(OwnVault {
+            id: count + U256::from(1),
+            open: false,
+            held: U256::ZERO,
+            collateral: U256::ZERO,
+        })
+    }
+
+    /// Writes `amount` options of `known`'s series in the keeper's own full vault (opening it if
+    /// needed), approving the escrow for the collateral first. `false` when it did not happen
+    /// (dry run, a simulation that would revert, a transaction that did not land).
+    async fn write_options(
+        &mut self,
+        tick: &mut Tick,
+        known: &plan::Known,
+        own: OwnVault,
+        amount: U256,
+    ) -> Result<bool, KeeperError> {
+        let a = self.config.addresses;
+        let me = self.address();
+        let collateral = known.series.collateral;
+        let Some(deposit) = plan::full_vault_deposit(known, own.held, own.collateral, amount)
+        else {
+            return Ok(false);
+        };
+        let allowance = self
+            .view_call(
+                collateral,
+                IERC20::allowanceCall {
+                    owner: me,
+                    spender: a.escrow,
+                },
+            )
+            .await?;
+        if allowance < deposit {
+            let input: Bytes = IERC20::approveCall {
+                spender: a.escrow,
+                value: U256::MAX,
+            }
+            .abi_encode()
+            .into();
+            if !self.landed(tick, "approve", collateral, input).await? {
+                return Ok(false);
+            }
+        }
+        let action = |kind: u8, asset: Address, amount: U256| Action {
+            kind,
+            asset,
+            account: me,
+            amount,
+        };
+        let mut actions = Vec::with_capacity(3);
+        if !own.open {
+            actions.push(action(
+                abi::escrow::ACTION_OPEN,
+                Address::ZERO,
+                U256::from(abi::escrow::VAULT_FULL),
+            ));
+        }
+        if !deposit.is_zero() {
+            actions.push(action(
+                abi::escrow::ACTION_DEPOSIT_COLLATERAL,
+                collateral,
+                deposit,
+            ));
+        }
+        actions.push(action(abi::escrow::ACTION_MINT_SHORT, known.option, amount));
+        kv!(
+            info,
+            "writing_options",
+            option = known.option,
+            vault = own.id,
+            amount = amount,
+            deposit = deposit
+        );
+        let input: Bytes = Escrow::operateCall {
+            owner: me,
+            vaultId: own.id,
+            actions,
+        }
+        .abi_encode()
+        .into();
+        let ok = self.landed(tick, "write options", a.escrow, input).await?;
+        if ok {
+            tick.written = tick.written.saturating_add(amount);
+        }
+        Ok(ok)
+    }
+
+    /// Submits a transaction; whether it was mined and succeeded.
+    async fn landed(
+        &mut self,
+        tick: &mut Tick,
+        label: &str,
+        to: Address,
+        input: Bytes,
+    ) -> Result<bool, KeeperError> {
+        Ok(match self.sender.submit(label, to, input).await? {
+            Outcome::Mined(r) => {
+                tick.gas_used += r.gas_used;
+                if !r.status() {
+                    tick.reverted += 1;
+                }
+                r.status()
+            }
+            Outcome::WouldRevert { .. } => {
+                tick.skipped_reverts += 1;
+                false
+            }
+            Outcome::DryRun { .. } | Outcome::Stuck { .. } => false,
+        })
     }
 
     /// After each expiry of a known series: the first round at or after it, for its underlying,

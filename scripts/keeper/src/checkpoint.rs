@@ -9,6 +9,11 @@ use std::path::Path;
 /// Writes `value` as JSON to `path` atomically.
 pub fn save<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     let json = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    write_atomic(path, &json)
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -20,7 +25,7 @@ pub fn save<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.tmp"));
     {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&json)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)

@@ -79,6 +79,12 @@ pub struct KeeperArgs {
     /// Seconds before an unmined transaction is replaced with higher fees.
     #[arg(long, default_value_t = 30)]
     pub replace_after: u64,
+    /// Do not write options in the keeper's own vault when its inventory is short.
+    #[arg(long)]
+    pub no_mint: bool,
+    /// Deployment record to read (default: `deployments/<network>.json`).
+    #[arg(long)]
+    pub record: Option<PathBuf>,
 }
 
 /// A provider whose requests time out after `timeout` (the keeper retries them).
@@ -167,6 +173,7 @@ pub fn config(
         min_profit: args.min_profit,
     };
     c.liquidate = !args.no_liquidate;
+    c.mint_inventory = !args.no_mint;
     c.submit_expiry_prices = !args.no_expiry;
     c.settle_for = args.settle_for.clone();
     c.dry_run = args.dry_run;
@@ -175,13 +182,15 @@ pub fn config(
     Ok(c)
 }
 
-/// Runs the keeper until its kill switch. `record` is the deployment record's path.
+/// Runs the keeper until its kill switch. `record` is the network's deployment record
+/// (`--record` overrides it).
 pub async fn run(
     url: &str,
     signer: PrivateKeySigner,
     record: &std::path::Path,
     args: &KeeperArgs,
 ) -> Result<(), String> {
+    let record = args.record.as_deref().unwrap_or(record);
     let loaded = Deployment::load(record)?;
     let state_dir = record.with_extension("keeper");
     let config = config(args, loaded.as_ref(), state_dir)?;
@@ -250,6 +259,7 @@ mod tests {
             "--min-profit",
             "1000000000000000000",
             "--dry-run",
+            "--no-mint",
             "--settle-for",
             "0x00000000000000000000000000000000000000a1,0x00000000000000000000000000000000000000a2",
         ]);
@@ -261,6 +271,7 @@ mod tests {
             U256::from(10u64).pow(U256::from(18))
         );
         assert!(c.dry_run);
+        assert!(!c.mint_inventory);
         assert_eq!(c.settle_for.len(), 2);
     }
 

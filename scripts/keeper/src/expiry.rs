@@ -1,12 +1,15 @@
 //! Finding the round that proves an expiry price: the primary feed's first round at or after the
-//! expiry, the one `IExpiryOracle.setExpiryPrice` accepts.
+//! expiry in the proxy's current phase, the one `IExpiryOracle.setExpiryPrice` accepts.
 //!
 //! Round ids carry the phase (`phaseId << 64 | aggregatorRoundId`); timestamps rise within a
-//! phase, so the round is found by bisection inside a phase. When the first round of a phase is
-//! already past the expiry, the answer may sit in the phase before, whose last round is found
-//! the way the oracle finds it (double until missing, then bisect). The oracle proves "first" by
-//! the predecessor: the round before within the phase, or the last round of the previous phase
-//! for a phase's first round, so this search returns only rounds the oracle can prove.
+//! phase, so the round is found by bisection inside the current phase (the phase of
+//! `latestRoundData`: the oracle accepts no other, so that while an aggregator is migrated a
+//! reporter cannot choose between two phases' answers). The oracle proves "first" by the
+//! predecessor: the round before within the phase, or, for the phase's first round, the last
+//! round of the previous phase (found the way the oracle finds it: double until missing, then
+//! bisect). When that predecessor is not before the expiry either, no round proves and only the
+//! disputer's fallback price can settle; the search says so rather than offer a round the oracle
+//! would refuse.
 
 use abi::chainlink::{join_round_id, split_round_id};
 use std::future::Future;
@@ -47,27 +50,20 @@ pub async fn first_round_after<R: Rounds>(feed: &R, expiry: u64) -> Result<Found
     if latest.updated_at < expiry {
         return Ok(Found::NotYet);
     }
-    let (mut phase, mut last) = split_round_id(latest.id);
-    loop {
-        // In `phase`, rounds 1..=last exist and round `last` is at or after the expiry.
-        let first = bisect(feed, phase, last, expiry).await?;
-        let (_, n) = split_round_id(first.id);
-        if n > 1 || phase <= 1 {
-            return Ok(if n > 1 {
-                Found::Round(first)
-            } else {
-                Found::Unprovable(first)
-            });
-        }
-        match last_of_phase(feed, phase - 1).await? {
-            None => return Ok(Found::Unprovable(first)),
-            Some(prev) if prev.updated_at < expiry => return Ok(Found::Round(first)),
-            Some(prev) => {
-                phase -= 1;
-                last = split_round_id(prev.id).1;
-            }
-        }
+    let (phase, last) = split_round_id(latest.id);
+    // In `phase`, rounds 1..=last exist and round `last` is at or after the expiry.
+    let first = bisect(feed, phase, last, expiry).await?;
+    let (_, n) = split_round_id(first.id);
+    if n > 1 {
+        return Ok(Found::Round(first));
     }
+    if phase <= 1 {
+        return Ok(Found::Unprovable(first));
+    }
+    Ok(match last_of_phase(feed, phase - 1).await? {
+        Some(prev) if prev.updated_at < expiry => Found::Round(first),
+        _ => Found::Unprovable(first),
+    })
 }
 
 /// The first round in `1..=last` of `phase` at or after `expiry` (round `last` is).
@@ -201,16 +197,19 @@ mod tests {
     }
 
     #[test]
-    fn across_phase_boundaries() {
-        // Phase 1: 10..50, phase 2: 60..80, phase 3: 90..100.
+    fn only_the_current_phase_proves() {
+        // Phase 1: 10..50, phase 2: 60..80, phase 3 (current): 90..100.
         let t = Table::new(&[&[10, 20, 30, 40, 50], &[60, 70, 80], &[90, 100]]);
-        // The first round of phase 2 follows phase 1's last round (50 < 55).
-        assert_eq!(find(&t, 55), round(2, 1, &t));
+        // The current phase's first round follows phase 2's last round (80 < 85).
         assert_eq!(find(&t, 85), round(3, 1, &t));
-        assert_eq!(find(&t, 65), round(2, 2, &t));
-        // Two phases back from the latest.
-        assert_eq!(find(&t, 25), round(1, 3, &t));
         assert_eq!(find(&t, 95), round(3, 2, &t));
+        // An expiry inside an earlier phase: its first round after is there, but the oracle
+        // takes only the current phase, whose first round has a predecessor after the expiry.
+        let unprovable =
+            |e| matches!(find(&t, e), Found::Unprovable(r) if r.id == join_round_id(3, 1));
+        assert!(unprovable(65));
+        assert!(unprovable(55));
+        assert!(unprovable(25));
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //!
 //! Only blocks `confirmations` deep are read, so a reorg shallower than that never reaches the
 //! view. After each range the view and the next block to read are saved together in one atomic
-//! checkpoint: a restart resumes exactly where the last saved range ended.
+//! checkpoint ([`snapshot`], binary): a restart resumes exactly where the last saved range ended.
 
 use crate::checkpoint;
 use crate::kv;
 use crate::retry::{retry, Backoff};
+use crate::snapshot;
 use crate::view::{Change, View};
 use alloy::eips::BlockNumberOrTag;
 use alloy::primitives::Address;
@@ -37,7 +38,7 @@ pub struct FollowConfig {
     pub confirmations: u64,
     /// Most blocks per `eth_getLogs` request.
     pub max_range: u64,
-    /// Checkpoint file; `None` keeps everything in memory.
+    /// Checkpoint file (binary, [`snapshot`]); `None` keeps everything in memory.
     pub checkpoint: Option<PathBuf>,
     pub backoff: Backoff,
 }
@@ -73,7 +74,12 @@ impl Follower {
     /// Resumes from the checkpoint file if there is one, else starts at `start_block`.
     pub fn open(provider: DynProvider, config: FollowConfig) -> Result<Self, FollowError> {
         let state = match &config.checkpoint {
-            Some(path) => checkpoint::load(path)?,
+            Some(path) => match snapshot::load(path)? {
+                Some(c) => Some(c),
+                // A JSON checkpoint of an earlier keeper beside it is taken up once; the next
+                // range writes the binary one.
+                None => checkpoint::load(&path.with_extension("json"))?,
+            },
             None => None,
         }
         .unwrap_or(Checkpoint {
@@ -149,7 +155,7 @@ impl Follower {
         self.state.view.set_block_times(&times);
         self.state.next_block = to + 1;
         if let Some(path) = &self.config.checkpoint {
-            checkpoint::save(path, &self.state)?;
+            snapshot::save(path, &self.state)?;
         }
         Ok(Some(Progress {
             from,

@@ -13,6 +13,8 @@ pub mod expiry;
 pub mod follower;
 pub mod health;
 pub mod log;
+pub mod plan;
 pub mod retry;
 pub mod sender;
+pub mod snapshot;
 pub mod view;

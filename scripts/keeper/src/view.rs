@@ -199,6 +199,20 @@ impl View {
                 v.auction_start = e.startedAt.saturating_to();
                 Ok(Change::Vault((e.owner, e.vaultId)))
             }
+            Settlement::AuctionRestarted::SIGNATURE_HASH => {
+                let e = decode!(Settlement::AuctionRestarted);
+                let v = self.vaults.entry((e.owner, e.vaultId)).or_default();
+                v.auction_start = e.startedAt.saturating_to();
+                Ok(Change::Vault((e.owner, e.vaultId)))
+            }
+            // The escrow (a batch made the vault safe) and the margin engine (a liquidation did)
+            // declare the same event.
+            Settlement::AuctionEnded::SIGNATURE_HASH => {
+                let e = decode!(Settlement::AuctionEnded);
+                let v = self.vaults.entry((e.owner, e.vaultId)).or_default();
+                v.auction_start = 0;
+                Ok(Change::Vault((e.owner, e.vaultId)))
+            }
             Settlement::VaultLiquidated::SIGNATURE_HASH => {
                 let e = decode!(Settlement::VaultLiquidated);
                 let v = self.vaults.entry((e.owner, e.vaultId)).or_default();
@@ -236,14 +250,15 @@ impl View {
         Change::ExpiryPrice(asset, expiry)
     }
 
-    /// An owner action on a vault: the escrow stamps `lastChange` and ends any auction.
+    /// An owner action on a vault: the escrow stamps `lastChange` (taken as this block: a top-up
+    /// that needs no margin check does not move it, so the view may only be later than the
+    /// escrow, never earlier). An auction ends only with `AuctionEnded`.
     fn touch(&mut self, key: VaultKey, block: u64) -> &mut Vault {
         let v = self.vaults.entry(key).or_default();
         if v.last_change_block != block {
             v.last_change_block = block;
             v.last_change = 0;
         }
-        v.auction_start = 0;
         v
     }
 

@@ -93,7 +93,7 @@ async fn restart_from_checkpoint_misses_nothing_and_counts_nothing_twice() {
         start_block,
         confirmations: 2,
         max_range: 2,
-        checkpoint: Some(dir.join("checkpoint.json")),
+        checkpoint: Some(dir.join("checkpoint.bin")),
         backoff: Backoff::default(),
     };
     let mut follower = Follower::open(provider.clone(), config.clone()).unwrap();
