@@ -13,6 +13,9 @@
 //! - `IExpiryOracle.getExpiryPrice(asset, expiry) -> (price, finalized)`: settlement; the adapter
 //!   answers the same call by forwarding it to its configured expiry oracle, so one address
 //!   serves every price.
+//!
+//! The feed rules both contracts apply (round decoding, answer checks, scaling to 1e18) live in
+//! the `oracle-rules` crate.
 
 use alloy_sol_types::sol;
 
@@ -323,127 +326,3 @@ pub const MAX_DISPUTE_PERIOD: u64 = 21_600;
 pub const DEFAULT_FALLBACK_WINDOW: u64 = 129_600;
 pub const MIN_FALLBACK_WINDOW: u64 = 3_600;
 pub const MAX_FALLBACK_WINDOW: u64 = 7 * 86_400;
-
-/// A round as a Chainlink feed reports it (`getRoundData` and `latestRoundData` return the same
-/// five words; `answeredInRound` is deprecated and ignored).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Round {
-    pub id: u128,
-    pub answer: alloy_primitives::I256,
-    pub started_at: alloy_primitives::U256,
-    pub updated_at: alloy_primitives::U256,
-}
-
-/// Decodes a feed's round from return data by hand (the derived decoder costs kilobytes of
-/// WASM). `None` when the data is short or the round id does not fit `uint80`.
-pub fn decode_round(data: &[u8]) -> Option<Round> {
-    use alloy_primitives::{I256, U256};
-    if data.len() < 5 * 32 {
-        return None;
-    }
-    let word = |i: usize| {
-        let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(&data[32 * i..32 * (i + 1)]);
-        U256::from_be_bytes(bytes)
-    };
-    // A uint80: the top 22 bytes are zero.
-    if data[..22].iter().any(|b| *b != 0) {
-        return None;
-    }
-    let id = word(0);
-    Some(Round {
-        id: id.to::<u128>(),
-        answer: I256::from_raw(word(1)),
-        started_at: word(2),
-        updated_at: word(3),
-    })
-}
-
-/// `amount` with `decimals` (at most 18) decimals rescaled to 1e18; `None` on overflow or more
-/// than 18 decimals. No division, so nothing is rounded.
-pub fn normalise(amount: alloy_primitives::U256, decimals: u8) -> Option<alloy_primitives::U256> {
-    use alloy_primitives::U256;
-    let exponent = 18u8.checked_sub(decimals)?;
-    // 10^18 fits a u128, whose multiplication is far smaller in WASM than U256's.
-    let scale = (0..exponent).fold(1u128, |acc, _| acc * 10);
-    amount.checked_mul(U256::from(scale))
-}
-
-/// `|value - reference| <= maxFraction * reference / 1e18`, without division (U256 division is
-/// large in WASM); `false` on overflow.
-pub fn within_fraction(
-    value: alloy_primitives::U256,
-    reference: alloy_primitives::U256,
-    max_fraction: alloy_primitives::U256,
-) -> bool {
-    use alloy_primitives::U256;
-    let distance = value.abs_diff(reference);
-    match (
-        distance.checked_mul(U256::from(crate::PRICE_SCALE)),
-        max_fraction.checked_mul(reference),
-    ) {
-        (Some(lhs), Some(rhs)) => lhs <= rhs,
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloy_primitives::{aliases::U80, I256, U256};
-    use alloy_sol_types::SolCall;
-
-    #[test]
-    fn decode_round_matches_the_derived_decoder() {
-        let ret = IMockAggregator::latestRoundDataCall::abi_encode_returns(
-            &IMockAggregator::latestRoundDataReturn {
-                roundId: U80::from((2u128 << 64) | 7),
-                answer: I256::try_from(-5).unwrap(),
-                startedAt: U256::from(10),
-                updatedAt: U256::from(11),
-                answeredInRound: U80::from(7),
-            },
-        );
-        let round = decode_round(&ret).unwrap();
-        assert_eq!(round.id, (2u128 << 64) | 7);
-        assert_eq!(round.answer, I256::try_from(-5).unwrap());
-        assert_eq!(round.started_at, U256::from(10));
-        assert_eq!(round.updated_at, U256::from(11));
-        assert_eq!(decode_round(&ret[..159]), None);
-        let mut wide = ret.clone();
-        wide[21] = 1;
-        assert_eq!(decode_round(&wide), None, "round id over 80 bits");
-    }
-
-    #[test]
-    fn normalise_scales_up_exactly() {
-        assert_eq!(
-            normalise(U256::from(3), 8),
-            Some(U256::from(3) * U256::from(10u64.pow(10)))
-        );
-        assert_eq!(normalise(U256::from(3), 18), Some(U256::from(3)));
-        assert_eq!(normalise(U256::from(3), 19), None);
-        assert_eq!(normalise(U256::MAX, 17), None);
-    }
-
-    #[test]
-    fn within_fraction_is_inclusive() {
-        let one_percent = U256::from(crate::PRICE_SCALE / 100);
-        assert!(within_fraction(
-            U256::from(101),
-            U256::from(100),
-            one_percent
-        ));
-        assert!(within_fraction(
-            U256::from(99),
-            U256::from(100),
-            one_percent
-        ));
-        assert!(!within_fraction(
-            U256::from(102),
-            U256::from(100),
-            one_percent
-        ));
-        assert!(!within_fraction(U256::MAX, U256::from(1), U256::MAX));
-    }
-}

@@ -27,15 +27,14 @@
 #![allow(clippy::result_large_err)]
 extern crate alloc;
 
-use abi::chainlink::{join_round_id, split_round_id, AggregatorV3Interface as Feed3};
-use abi::oracle::{
-    self as limits, decode_round, normalise, IExpiryOracle as I, IOracleAdapter, Round,
-};
+use abi::chainlink::{join_round_id, split_round_id};
+use abi::oracle::{self as limits, IExpiryOracle as I, IOracleAdapter};
 use abi::proxy::IInitializable::InvalidInitialization;
-use abi::words::{self, Word};
+use abi::words;
 use alloc::vec::Vec;
 use alloy_primitives::{aliases::U80, Address, B256, I256, U128, U256, U64, U8};
 use alloy_sol_types::{SolCall, SolEvent};
+use oracle_rules::{accepted_price, read_latest, read_round, AnswerErrors, Feed, Read, Round};
 use stylus_sdk::{
     call::static_call,
     prelude::*,
@@ -344,12 +343,13 @@ impl ExpiryOracle {
         // proof, and the new phase's first round is already after expiry while the old phase's
         // last round is too, no round proves (the predecessor rule refuses the first round) and
         // the disputer's fallback sets the price, within its bounds and with a dispute period.
-        let latest = self
-            .read_latest(primary.address)
-            .ok_or(ExpiryError::FeedUnavailable(I::FeedUnavailable {
-                asset,
-                feed: primary.address,
-            }))?;
+        let latest =
+            read_latest(self.vm(), primary.address)
+                .found()
+                .ok_or(ExpiryError::FeedUnavailable(I::FeedUnavailable {
+                    asset,
+                    feed: primary.address,
+                }))?;
         let (current_phase, _) = split_round_id(latest.id);
         if split_round_id(id).0 != current_phase {
             return Err(ExpiryError::RoundNotInCurrentPhase(
@@ -359,7 +359,7 @@ impl ExpiryOracle {
                 },
             ));
         }
-        let Read::Found(round) = self.read_round(primary.address, id) else {
+        let Read::Found(round) = read_round(self.vm(), primary.address, id) else {
             return Err(round_unavailable(primary.address, id));
         };
         if round.updated_at < expiry {
@@ -377,7 +377,7 @@ impl ExpiryOracle {
                 deadline,
             }));
         }
-        let price = accepted_price(asset, &primary, round.answer)?;
+        let price = accepted_price::<ExpiryError>(asset, &primary, round.answer)?;
         let (previous_id, previous_updated_at) = self.predecessor(asset, &primary, id)?;
         if previous_updated_at >= expiry {
             return Err(ExpiryError::RoundNotFirstAfterExpiry(
@@ -553,24 +553,6 @@ impl ExpiryOracle {
     }
 }
 
-/// The primary feed of an asset, as the adapter reports it.
-#[derive(Clone, Copy, Debug)]
-struct Feed {
-    address: Address,
-    decimals: u8,
-    min_answer: I256,
-    max_answer: I256,
-}
-
-/// Outcome of reading one round.
-enum Read {
-    Found(Round),
-    /// The feed says the round does not exist (`updatedAt == 0`, or a revert with data).
-    Missing,
-    /// The call failed without an explanation or returned something undecodable.
-    Failed,
-}
-
 impl ExpiryOracle {
     #[inline(never)]
     fn emit(&self, topics: &[B256], data: &[B256]) {
@@ -616,10 +598,7 @@ impl ExpiryOracle {
         if feed.address.is_zero() {
             return Err(ExpiryError::UnknownAsset(I::UnknownAsset { asset }));
         }
-        // `setFeed` keeps `0 <= minAnswer < maxAnswer` and the normalised maximum in range.
-        let scaled =
-            |answer: I256| normalise(answer.into_raw(), feed.decimals).unwrap_or(U256::MAX);
-        let (min, max) = (scaled(feed.min_answer), scaled(feed.max_answer));
+        let (min, max) = feed.price_bounds();
         if price <= min || price >= max {
             return Err(ExpiryError::ExpiryPriceOutOfBounds(
                 I::ExpiryPriceOutOfBounds {
@@ -636,55 +615,18 @@ impl ExpiryOracle {
     /// A feed slot as the adapter returns it (`primaryFeed` or `getFeed`).
     fn adapter_feed(&self, asset: Address, call: &[u8]) -> Result<Feed, ExpiryError> {
         let adapter = self.adapter.get();
-        let ret = match static_call(self.vm(), Call::new(), adapter, call) {
-            Ok(ret) if ret.len() == 5 * 32 => ret,
+        match static_call(self.vm(), Call::new(), adapter, call) {
+            Ok(ret) => Feed::decode(&ret).ok_or(ExpiryError::FeedUnavailable(I::FeedUnavailable {
+                asset,
+                feed: adapter,
+            })),
             Err(CallError::Revert(data)) if !data.is_empty() => {
-                return Err(ExpiryError::UnknownAsset(I::UnknownAsset { asset }))
+                Err(ExpiryError::UnknownAsset(I::UnknownAsset { asset }))
             }
-            _ => {
-                return Err(ExpiryError::FeedUnavailable(I::FeedUnavailable {
-                    asset,
-                    feed: adapter,
-                }))
-            }
-        };
-        let word = |i: usize| {
-            let mut bytes = [0u8; 32];
-            bytes.copy_from_slice(&ret[32 * i..32 * (i + 1)]);
-            U256::from_be_bytes(bytes)
-        };
-        Ok(Feed {
-            address: Address::from_slice(&ret[12..32]),
-            decimals: word(1).saturating_to::<u8>(),
-            min_answer: I256::from_raw(word(3)),
-            max_answer: I256::from_raw(word(4)),
-        })
-    }
-
-    #[inline(never)]
-    fn read_round(&self, feed: Address, id: u128) -> Read {
-        let call = words::error(Feed3::getRoundDataCall::SELECTOR, &[id.word()]);
-        self.read(feed, &call)
-    }
-
-    /// The feed's latest round (its id carries the proxy's current phase).
-    fn read_latest(&self, feed: Address) -> Option<Round> {
-        match self.read(feed, &Feed3::latestRoundDataCall::SELECTOR) {
-            Read::Found(round) => Some(round),
-            _ => None,
-        }
-    }
-
-    #[inline(never)]
-    fn read(&self, feed: Address, call: &[u8]) -> Read {
-        match static_call(self.vm(), Call::new(), feed, call) {
-            Ok(ret) => match decode_round(&ret) {
-                Some(round) if round.updated_at.is_zero() => Read::Missing,
-                Some(round) => Read::Found(round),
-                None => Read::Failed,
-            },
-            Err(CallError::Revert(data)) if !data.is_empty() => Read::Missing,
-            Err(_) => Read::Failed,
+            Err(_) => Err(ExpiryError::FeedUnavailable(I::FeedUnavailable {
+                asset,
+                feed: adapter,
+            })),
         }
     }
 
@@ -701,7 +643,7 @@ impl ExpiryOracle {
         }
         if aggregator_round > 1 {
             let previous = join_round_id(phase, aggregator_round - 1);
-            return match self.read_round(feed.address, previous) {
+            return match read_round(self.vm(), feed.address, previous) {
                 Read::Found(round) => Ok((previous, round.updated_at)),
                 _ => Err(round_unavailable(feed.address, previous)),
             };
@@ -730,7 +672,11 @@ impl ExpiryOracle {
         phase: u16,
     ) -> Result<Option<Round>, ExpiryError> {
         let probe = |aggregator_round: u64| -> Result<Option<Round>, ExpiryError> {
-            match self.read_round(feed.address, join_round_id(phase, aggregator_round)) {
+            match read_round(
+                self.vm(),
+                feed.address,
+                join_round_id(phase, aggregator_round),
+            ) {
                 Read::Found(round) => Ok(Some(round)),
                 Read::Missing => Ok(None),
                 Read::Failed => Err(ExpiryError::FeedUnavailable(I::FeedUnavailable {
@@ -835,26 +781,22 @@ fn round_unavailable(feed: Address, id: u128) -> ExpiryError {
     })
 }
 
-/// The answer normalised to 1e18 if it is positive and strictly inside the feed's bounds.
-fn accepted_price(asset: Address, feed: &Feed, answer: I256) -> Result<U256, ExpiryError> {
-    let non_positive = || {
+impl AnswerErrors for ExpiryError {
+    fn non_positive(asset: Address, feed: Address, answer: I256) -> Self {
         ExpiryError::NonPositivePrice(I::NonPositivePrice {
             asset,
-            feed: feed.address,
+            feed,
             answer,
         })
-    };
-    if !answer.is_positive() {
-        return Err(non_positive());
     }
-    if answer <= feed.min_answer || answer >= feed.max_answer {
-        return Err(ExpiryError::PriceOutOfBounds(I::PriceOutOfBounds {
+
+    fn out_of_bounds(asset: Address, feed: &Feed, answer: I256) -> Self {
+        ExpiryError::PriceOutOfBounds(I::PriceOutOfBounds {
             asset,
             feed: feed.address,
             answer,
             minAnswer: feed.min_answer,
             maxAnswer: feed.max_answer,
-        }));
+        })
     }
-    normalise(answer.into_raw(), feed.decimals).ok_or_else(non_positive)
 }

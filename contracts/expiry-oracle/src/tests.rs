@@ -2,58 +2,21 @@
 //! `MockAggregator` feeds run in-process by `test-host`.
 
 use super::*;
+use abi::chainlink::AggregatorV3Interface as Feed3;
 use abi::oracle::{SOURCE_DISPUTED, SOURCE_FALLBACK, SOURCE_NONE, SOURCE_ROUND};
 use abi::proxy::INITIALIZERS_DISABLED;
-use alloy_sol_types::SolError;
+use alloy_sol_types::SolCall;
 use mock_aggregator::MockAggregator;
 use oracle_adapter::OracleAdapter;
+use oracle_rules::testing::{self, *};
 use stylus_sdk::{host::VM, ArbResult};
 use test_host::Chain;
 
 const EXPIRY_ORACLE: Address = Address::repeat_byte(0xE0);
 const ADAPTER: Address = Address::repeat_byte(0xAD);
-const FEED_OWNER: Address = Address::repeat_byte(0xF0);
-const ADMIN: Address = Address::repeat_byte(0xA1);
 const DISPUTER: Address = Address::repeat_byte(0xD1);
-const ALICE: Address = Address::repeat_byte(0xA7);
-const ASSET: Address = Address::repeat_byte(0xE7);
-const SEQUENCER: Address = Address::repeat_byte(0x5E);
-const FEED_A: Address = Address::repeat_byte(0x0A);
 
-/// 2026-11-20 08:00 UTC, an expiry on the grid.
-const EXPIRY: u64 = 1_795_161_600;
 const T0: u64 = EXPIRY - 86_400;
-const MAX_AGE: u64 = 3_600;
-const ONE_PERCENT: u128 = 10_000_000_000_000_000;
-/// 1e8: one unit with Chainlink's 8 USD decimals.
-const E8: i128 = 100_000_000;
-
-fn u(value: u64) -> U256 {
-    U256::from(value)
-}
-
-fn i(value: i128) -> I256 {
-    I256::try_from(value).unwrap()
-}
-
-/// `units` with 18 decimals.
-fn wad(units: u128) -> U256 {
-    U256::from(units) * U256::from(abi::PRICE_SCALE)
-}
-
-fn expect_err<T: core::fmt::Debug, E: SolError>(result: Result<T, ExpiryError>, expected: E) {
-    let data: Vec<u8> = result.expect_err("expected an error").into();
-    assert_eq!(
-        data,
-        expected.abi_encode(),
-        "{}",
-        abi::revert::describe(&data)
-    );
-}
-
-fn feed_entry(input: Vec<u8>, host: VM) -> ArbResult {
-    stylus_sdk::abi::router_entrypoint::<MockAggregator, MockAggregator>(input, host)
-}
 
 fn adapter_entry(input: Vec<u8>, host: VM) -> ArbResult {
     stylus_sdk::abi::router_entrypoint::<OracleAdapter, OracleAdapter>(input, host)
@@ -68,15 +31,11 @@ impl Env {
     /// An initialised expiry oracle reading the real adapter, which has an up sequencer and feed
     /// A deployed (not yet configured).
     fn new() -> Self {
-        let chain = Chain::new(EXPIRY_ORACLE);
-        chain.set_time(T0);
+        let chain = testing::chain_with_feeds(EXPIRY_ORACLE, T0);
         let mut env = Self {
             oracle: ExpiryOracle::from(&chain),
             chain,
         };
-        env.deploy_feed(SEQUENCER, 0);
-        env.push(SEQUENCER, 0, T0 - 10 * 86_400);
-        env.deploy_feed(FEED_A, 8);
         let adapter = env.chain.deploy(ADAPTER, adapter_entry);
         adapter.vm().set_sender(ADMIN);
         OracleAdapter::from(&adapter)
@@ -87,18 +46,8 @@ impl Env {
         env
     }
 
-    fn deploy_feed(&self, address: Address, decimals: u8) {
-        let host = self.chain.deploy(address, feed_entry);
-        host.vm().set_sender(FEED_OWNER);
-        MockAggregator::from(&host)
-            .initialize(decimals, "mock feed".into())
-            .unwrap();
-    }
-
     fn feed(&self, address: Address) -> MockAggregator {
-        let host = self.chain.contract(address).expect("feed deployed");
-        host.vm().set_sender(FEED_OWNER);
-        MockAggregator::from(&host)
+        testing::feed(&self.chain, address)
     }
 
     /// The adapter, called by its admin.
@@ -119,10 +68,7 @@ impl Env {
     }
 
     fn push(&self, feed: Address, answer: i128, updated_at: u64) -> u128 {
-        self.feed(feed)
-            .push_round(i(answer), u(updated_at), u(updated_at))
-            .unwrap()
-            .to::<u128>()
+        testing::push(&self.chain, feed, answer, updated_at)
     }
 
     /// Feed A alone in the adapter: 8 decimals, max age 1 h, answers in (0, 1e6 units).

@@ -36,12 +36,16 @@
 extern crate alloc;
 
 use abi::chainlink::{join_round_id, split_round_id, AggregatorV3Interface as Feed3};
-use abi::oracle::{self as limits, decode_round, normalise, within_fraction, IOracleAdapter as I};
+use abi::oracle::{self as limits, IOracleAdapter as I};
 use abi::proxy::IInitializable::InvalidInitialization;
-use abi::words::{self, Word};
+use abi::words;
 use alloc::vec::Vec;
 use alloy_primitives::{aliases::U80, Address, B256, I256, U256, U64, U8};
 use alloy_sol_types::{SolCall, SolEvent};
+use oracle_rules::{
+    accepted_price, normalise, read_latest, read_round, within_fraction, AnswerErrors, Feed,
+    FeedView,
+};
 use stylus_sdk::{
     call::static_call,
     prelude::*,
@@ -231,7 +235,6 @@ pub struct OracleAdapter {
 }
 
 type RoundData = (U80, I256, U256, U256, U80);
-type FeedView = (Address, u8, U256, I256, I256);
 
 #[public]
 impl OracleAdapter {
@@ -481,20 +484,19 @@ impl OracleAdapter {
                 roundId: U80::from(id),
             })
         };
-        let current = self
-            .read_round(primary.address, &latest_round_data())
-            .found()
-            .ok_or(OracleError::FeedUnavailable(I::FeedUnavailable {
-                asset,
-                feed: primary.address,
-            }))?;
+        let current =
+            read_latest(self.vm(), primary.address)
+                .found()
+                .ok_or(OracleError::FeedUnavailable(I::FeedUnavailable {
+                    asset,
+                    feed: primary.address,
+                }))?;
         let (phase, round) = split_round_id(current.id);
         let previous_id = join_round_id(phase, round.saturating_sub(1));
         if round <= 1 {
             return Err(unavailable(previous_id));
         }
-        let previous = self
-            .read_round(primary.address, &get_round_data(previous_id))
+        let previous = read_round(self.vm(), primary.address, previous_id)
             .found()
             .ok_or_else(|| unavailable(previous_id))?;
         let positive = |answer: I256| {
@@ -612,50 +614,12 @@ impl OracleAdapter {
     }
 }
 
-/// A feed slot, read once per call.
-#[derive(Clone, Copy, Debug)]
-struct Feed {
-    address: Address,
-    decimals: u8,
-    max_age: u64,
-    min_answer: I256,
-    max_answer: I256,
-}
-
-impl Feed {
-    fn view(&self) -> FeedView {
-        (
-            self.address,
-            self.decimals,
-            U256::from(self.max_age),
-            self.min_answer,
-            self.max_answer,
-        )
-    }
-}
-
 /// A configured asset.
 struct Asset {
     feeds: Vec<Feed>,
     quorum: usize,
     max_deviation: U256,
     max_round_move: U256,
-}
-
-/// Outcome of reading one round.
-enum Read {
-    Found(abi::oracle::Round),
-    /// The call failed or returned a round that does not exist (`updatedAt == 0`).
-    Unavailable,
-}
-
-impl Read {
-    fn found(self) -> Option<abi::oracle::Round> {
-        match self {
-            Read::Found(round) => Some(round),
-            Read::Unavailable => None,
-        }
-    }
 }
 
 /// One feed's accepted live answer.
@@ -723,17 +687,6 @@ impl OracleAdapter {
         })
     }
 
-    #[inline(never)]
-    fn read_round(&self, feed: Address, calldata: &[u8]) -> Read {
-        match static_call(self.vm(), Call::new(), feed, calldata) {
-            Ok(ret) => match decode_round(&ret) {
-                Some(round) if !round.updated_at.is_zero() => Read::Found(round),
-                _ => Read::Unavailable,
-            },
-            Err(_) => Read::Unavailable,
-        }
-    }
-
     fn check_sequencer(&self) -> Result<(), OracleError> {
         let feed = self.sequencer_feed.get();
         if feed.is_zero() {
@@ -741,8 +694,7 @@ impl OracleAdapter {
         }
         let unavailable =
             || OracleError::SequencerStatusUnavailable(I::SequencerStatusUnavailable { feed });
-        let status = self
-            .read_round(feed, &latest_round_data())
+        let status = read_latest(self.vm(), feed)
             .found()
             .ok_or_else(unavailable)?;
         if status.answer == I256::ONE {
@@ -768,13 +720,13 @@ impl OracleAdapter {
 
     /// One feed's latest answer if it is fresh and accepted.
     fn quote(&self, asset: Address, feed: &Feed, now: u64) -> Result<Quote, OracleError> {
-        let round = self
-            .read_round(feed.address, &latest_round_data())
-            .found()
-            .ok_or(OracleError::FeedUnavailable(I::FeedUnavailable {
-                asset,
-                feed: feed.address,
-            }))?;
+        let round =
+            read_latest(self.vm(), feed.address)
+                .found()
+                .ok_or(OracleError::FeedUnavailable(I::FeedUnavailable {
+                    asset,
+                    feed: feed.address,
+                }))?;
         let now = U256::from(now);
         if round.updated_at > now || now - round.updated_at > U256::from(feed.max_age) {
             return Err(OracleError::StalePrice(I::StalePrice {
@@ -784,7 +736,7 @@ impl OracleAdapter {
                 maxAge: U256::from(feed.max_age),
             }));
         }
-        let price = accepted_price(asset, feed, round.answer)?;
+        let price = accepted_price::<OracleError>(asset, feed, round.answer)?;
         Ok(Quote {
             price,
             updated_at: round.updated_at.saturating_to::<u64>(),
@@ -851,14 +803,6 @@ impl OracleAdapter {
     }
 }
 
-fn latest_round_data() -> [u8; 4] {
-    Feed3::latestRoundDataCall::SELECTOR
-}
-
-fn get_round_data(id: u128) -> Vec<u8> {
-    words::error(Feed3::getRoundDataCall::SELECTOR, &[id.word()])
-}
-
 fn non_zero(address: Address) -> Result<(), OracleError> {
     if address.is_zero() {
         return Err(OracleError::ZeroAddress(I::ZeroAddress {}));
@@ -884,28 +828,24 @@ fn within_wide(value: U256, min: u128, max: u128) -> Result<u128, OracleError> {
     Ok(value.to::<u128>())
 }
 
-/// The answer normalised to 1e18 if it is positive and strictly inside the feed's bounds.
-fn accepted_price(asset: Address, feed: &Feed, answer: I256) -> Result<U256, OracleError> {
-    let non_positive = || {
+impl AnswerErrors for OracleError {
+    fn non_positive(asset: Address, feed: Address, answer: I256) -> Self {
         OracleError::NonPositivePrice(I::NonPositivePrice {
             asset,
-            feed: feed.address,
+            feed,
             answer,
         })
-    };
-    if !answer.is_positive() {
-        return Err(non_positive());
     }
-    if answer <= feed.min_answer || answer >= feed.max_answer {
-        return Err(OracleError::PriceOutOfBounds(I::PriceOutOfBounds {
+
+    fn out_of_bounds(asset: Address, feed: &Feed, answer: I256) -> Self {
+        OracleError::PriceOutOfBounds(I::PriceOutOfBounds {
             asset,
             feed: feed.address,
             answer,
             minAnswer: feed.min_answer,
             maxAnswer: feed.max_answer,
-        }));
+        })
     }
-    normalise(answer.into_raw(), feed.decimals).ok_or_else(non_positive)
 }
 
 /// Sorts `prices` and returns their median (the lower-rounded mean of the middle two when even).

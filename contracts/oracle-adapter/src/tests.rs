@@ -3,55 +3,18 @@
 
 use super::*;
 use abi::proxy::INITIALIZERS_DISABLED;
-use alloy_sol_types::{SolError, SolValue};
+use alloy_sol_types::SolValue;
 use mock_aggregator::MockAggregator;
+use oracle_rules::testing::{self, *};
 use proptest::prelude::*;
-use stylus_sdk::{host::VM, ArbResult};
 use test_host::Chain;
 
 const ADAPTER: Address = Address::repeat_byte(0xAD);
-const FEED_OWNER: Address = Address::repeat_byte(0xF0);
-const ADMIN: Address = Address::repeat_byte(0xA1);
-const ALICE: Address = Address::repeat_byte(0xA7);
-const ASSET: Address = Address::repeat_byte(0xE7);
-const SEQUENCER: Address = Address::repeat_byte(0x5E);
 const EXPIRY_ORACLE: Address = Address::repeat_byte(0xE0);
-const FEED_A: Address = Address::repeat_byte(0x0A);
 const FEED_B: Address = Address::repeat_byte(0x0B);
 const FEED_C: Address = Address::repeat_byte(0x0C);
 
-const T0: u64 = 1_795_161_600 - 86_400;
-const MAX_AGE: u64 = 3_600;
-const ONE_PERCENT: u128 = 10_000_000_000_000_000;
-/// 1e8: one unit with Chainlink's 8 USD decimals.
-const E8: i128 = 100_000_000;
-
-fn u(value: u64) -> U256 {
-    U256::from(value)
-}
-
-fn i(value: i128) -> I256 {
-    I256::try_from(value).unwrap()
-}
-
-/// `units` with 18 decimals.
-fn wad(units: u128) -> U256 {
-    U256::from(units) * U256::from(abi::PRICE_SCALE)
-}
-
-fn expect_err<T: core::fmt::Debug, E: SolError>(result: Result<T, OracleError>, expected: E) {
-    let data: Vec<u8> = result.expect_err("expected an error").into();
-    assert_eq!(
-        data,
-        expected.abi_encode(),
-        "{}",
-        abi::revert::describe(&data)
-    );
-}
-
-fn feed_entry(input: Vec<u8>, host: VM) -> ArbResult {
-    stylus_sdk::abi::router_entrypoint::<MockAggregator, MockAggregator>(input, host)
-}
+const T0: u64 = EXPIRY - 86_400;
 
 struct Env {
     chain: Chain,
@@ -61,33 +24,22 @@ struct Env {
 impl Env {
     /// An initialised adapter with an up sequencer (since long before T0) and feed A deployed.
     fn new() -> Self {
-        let chain = Chain::new(ADAPTER);
-        chain.set_time(T0);
-        let env = Self {
+        let chain = testing::chain_with_feeds(ADAPTER, T0);
+        let mut env = Self {
             oracle: OracleAdapter::from(&chain),
             chain,
         };
-        env.deploy_feed(SEQUENCER, 0);
-        env.push(SEQUENCER, 0, T0 - 10 * 86_400);
-        env.deploy_feed(FEED_A, 8);
-        let mut env = env;
         env.sender(ADMIN);
         env.oracle.initialize(ADMIN, SEQUENCER).unwrap();
         env
     }
 
     fn deploy_feed(&self, address: Address, decimals: u8) {
-        let host = self.chain.deploy(address, feed_entry);
-        host.vm().set_sender(FEED_OWNER);
-        MockAggregator::from(&host)
-            .initialize(decimals, "mock feed".into())
-            .unwrap();
+        testing::deploy_feed(&self.chain, address, decimals);
     }
 
     fn feed(&self, address: Address) -> MockAggregator {
-        let host = self.chain.contract(address).expect("feed deployed");
-        host.vm().set_sender(FEED_OWNER);
-        MockAggregator::from(&host)
+        testing::feed(&self.chain, address)
     }
 
     fn at(&self, timestamp: u64) -> &Self {
@@ -101,10 +53,7 @@ impl Env {
     }
 
     fn push(&self, feed: Address, answer: i128, updated_at: u64) -> u128 {
-        self.feed(feed)
-            .push_round(i(answer), u(updated_at), u(updated_at))
-            .unwrap()
-            .to::<u128>()
+        testing::push(&self.chain, feed, answer, updated_at)
     }
 
     /// Slot `index`: 8 decimals, max age 1 h, answers in (0, 1e6 units).
@@ -994,28 +943,5 @@ proptest! {
         if prices.len() == 2 {
             prop_assert_eq!(m, (prices[0] + prices[1]) / U256::from(2));
         }
-    }
-
-    #[test]
-    fn deviation_bound_is_inclusive(
-        reference in 1u128..=10_000_000_000_000_000_000_000_000u128,
-        percent in 1u128..=50,
-    ) {
-        // With a whole percentage and a reference divisible by 100 the bound is exact.
-        let reference = U256::from(reference) * U256::from(100);
-        let max = U256::from(percent * ONE_PERCENT);
-        let allowed = reference * U256::from(percent) / U256::from(100);
-        let one = U256::from(1);
-        prop_assert!(within_fraction(reference, reference, max));
-        prop_assert!(within_fraction(reference + allowed, reference, max));
-        prop_assert!(within_fraction(reference - allowed, reference, max));
-        prop_assert!(!within_fraction(reference + allowed + one, reference, max));
-        prop_assert!(!within_fraction(reference - allowed - one, reference, max));
-    }
-
-    #[test]
-    fn normalise_is_exact_up_to_18_decimals(answer in 1u128..=u128::MAX / 2, decimals in 0u8..=18) {
-        let price = normalise(U256::from(answer), decimals).unwrap();
-        prop_assert_eq!(price, U256::from(answer) * U256::from(10u8).pow(U256::from(18 - decimals)));
     }
 }
