@@ -82,9 +82,6 @@ pub struct KeeperArgs {
     /// Do not write options in the keeper's own vault when its inventory is short.
     #[arg(long)]
     pub no_mint: bool,
-    /// Deployment record to read (default: `deployments/<network>.json`).
-    #[arg(long)]
-    pub record: Option<PathBuf>,
 }
 
 /// A provider whose requests time out after `timeout` (the keeper retries them).
@@ -182,15 +179,13 @@ pub fn config(
     Ok(c)
 }
 
-/// Runs the keeper until its kill switch. `record` is the network's deployment record
-/// (`--record` overrides it).
+/// Runs the keeper until its kill switch. `record` is the deployment record's path.
 pub async fn run(
     url: &str,
     signer: PrivateKeySigner,
     record: &std::path::Path,
     args: &KeeperArgs,
 ) -> Result<(), String> {
-    let record = args.record.as_deref().unwrap_or(record);
     let loaded = Deployment::load(record)?;
     let state_dir = record.with_extension("keeper");
     let config = config(args, loaded.as_ref(), state_dir)?;
