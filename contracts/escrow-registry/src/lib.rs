@@ -15,9 +15,10 @@ use abi::escrow::{
     MAX_TIME_BUCKETS, MAX_UPPER_BOUND, MIN_AUCTION_DURATION, MIN_SHOCK,
 };
 use abi::proxy::IInitializable::InvalidInitialization;
+use abi::words::{self, Word};
 use alloc::vec::Vec;
-use alloy_primitives::{aliases::U64, Address, U256, U8};
-use alloy_sol_types::SolCall;
+use alloy_primitives::{aliases::U64, Address, B256, U256, U8};
+use alloy_sol_types::{SolCall, SolError, SolEvent};
 use stylus_sdk::{
     call::static_call,
     prelude::*,
@@ -27,8 +28,9 @@ use stylus_sdk::{
 };
 use upgradeable_proxy::initializable;
 
-/// Every rejection of the registry, each one a custom error of `IEscrowRegistry`.
-#[derive(SolidityError, Debug)]
+/// Every rejection of the registry, each one a custom error of `IEscrowRegistry`, encoded by
+/// hand (`abi::words`: smaller than the derived encoders; the unit tests check each).
+#[derive(Debug)]
 #[cfg_attr(test, derive(PartialEq))]
 pub enum RegistryError {
     InvalidInitialization(InvalidInitialization),
@@ -36,6 +38,67 @@ pub enum RegistryError {
     ZeroAddress(R::ZeroAddress),
     ParameterOutOfBounds(R::ParameterOutOfBounds),
     ExternalCallReverted(R::ExternalCallReverted),
+}
+
+impl From<RegistryError> for Vec<u8> {
+    fn from(e: RegistryError) -> Vec<u8> {
+        match e {
+            RegistryError::InvalidInitialization(e) => words::error(
+                InvalidInitialization::SELECTOR,
+                &[e.current.word(), e.requested.word()],
+            ),
+            RegistryError::Unauthorized(e) => {
+                words::error(R::Unauthorized::SELECTOR, &[e.caller.word()])
+            }
+            RegistryError::ZeroAddress(_) => words::error(R::ZeroAddress::SELECTOR, &[]),
+            RegistryError::ParameterOutOfBounds(e) => words::error(
+                R::ParameterOutOfBounds::SELECTOR,
+                &[e.value.word(), e.min.word(), e.max.word()],
+            ),
+            RegistryError::ExternalCallReverted(e) => words::error_with_bytes(
+                R::ExternalCallReverted::SELECTOR,
+                &[e.target.word()],
+                &e.reason,
+            ),
+        }
+    }
+}
+
+impl From<InvalidInitialization> for RegistryError {
+    fn from(e: InvalidInitialization) -> Self {
+        RegistryError::InvalidInitialization(e)
+    }
+}
+
+escrow_rules::export_errors!(
+    RegistryError,
+    [
+        R::InvalidInitialization,
+        R::Unauthorized,
+        R::ZeroAddress,
+        R::ParameterOutOfBounds,
+        R::ExternalCallReverted,
+    ]
+);
+
+/// Emits an event whose non-indexed fields are encoded in `data`.
+fn emit(r: &EscrowRegistry, signature: B256, indexed: &[B256], data: Vec<u8>) {
+    let mut topics = Vec::with_capacity(1 + indexed.len());
+    topics.push(signature);
+    topics.extend_from_slice(indexed);
+    // At most four topics by construction: raw_log cannot fail.
+    let _ = r.vm().raw_log(&topics, &data);
+}
+
+/// `abi.encode(shock, maxTimes, upperBounds)`: the data of `RiskParametersSet`.
+fn risk_event_data(shock: U256, max_times: &[u64], upper_bounds: &[U256]) -> Vec<u8> {
+    let n = max_times.len() as u64;
+    let mut w = Vec::with_capacity(5 + 2 * max_times.len());
+    w.extend([shock.word(), 96u64.word(), (128 + 32 * n).word(), n.word()]);
+    w.extend(max_times.iter().map(Word::word));
+    w.push((upper_bounds.len() as u64).word());
+    w.extend(upper_bounds.iter().map(Word::word));
+    words::data(&w)
 }
 
 type RegistryResult<T> = Result<T, RegistryError>;
@@ -103,7 +166,12 @@ impl EscrowRegistry {
             .set(U64::from(DEFAULT_AUCTION_DURATION));
         self.auction_discount
             .set(U256::from(DEFAULT_AUCTION_DISCOUNT));
-        self.vm().log(R::RegistryInitialized { admin, guardian });
+        emit(
+            self,
+            R::RegistryInitialized::SIGNATURE_HASH,
+            &[admin.word(), guardian.word()],
+            Vec::new(),
+        );
         Ok(())
     }
 
@@ -114,10 +182,12 @@ impl EscrowRegistry {
         }
         let previous = self.admin.get();
         self.admin.set(new_admin);
-        self.vm().log(R::AdminChanged {
-            previousAdmin: previous,
-            newAdmin: new_admin,
-        });
+        emit(
+            self,
+            R::AdminChanged::SIGNATURE_HASH,
+            &[previous.word(), new_admin.word()],
+            Vec::new(),
+        );
         Ok(())
     }
 
@@ -125,10 +195,12 @@ impl EscrowRegistry {
         self.only_admin()?;
         let previous = self.guardian.get();
         self.guardian.set(new_guardian);
-        self.vm().log(R::GuardianChanged {
-            previousGuardian: previous,
-            newGuardian: new_guardian,
-        });
+        emit(
+            self,
+            R::GuardianChanged::SIGNATURE_HASH,
+            &[previous.word(), new_guardian.word()],
+            Vec::new(),
+        );
         Ok(())
     }
 
@@ -150,10 +222,12 @@ impl EscrowRegistry {
         }
         self.partially_paused.set(partially_paused);
         self.fully_paused.set(fully_paused);
-        self.vm().log(R::PauseChanged {
-            partiallyPaused: partially_paused,
-            fullyPaused: fully_paused,
-        });
+        emit(
+            self,
+            R::PauseChanged::SIGNATURE_HASH,
+            &[],
+            words::data(&[partially_paused.word(), fully_paused.word()]),
+        );
         Ok(())
     }
 
@@ -193,12 +267,12 @@ impl EscrowRegistry {
         c.scale.set(scale);
         c.naked_cap.set(naked_cap);
         c.dust.set(dust_floor);
-        self.vm().log(R::CollateralConfigured {
-            asset,
-            decimals,
-            nakedCap: naked_cap,
-            dustFloor: dust_floor,
-        });
+        emit(
+            self,
+            R::CollateralConfigured::SIGNATURE_HASH,
+            &[asset.word()],
+            words::data(&[decimals.word(), naked_cap.word(), dust_floor.word()]),
+        );
         Ok(())
     }
 
@@ -233,12 +307,12 @@ impl EscrowRegistry {
             r.max_times.push(U64::from(t));
             r.upper_bounds.push(ub);
         }
-        self.vm().log(R::RiskParametersSet {
-            underlying,
-            shock,
-            maxTimes: max_times,
-            upperBounds: upper_bounds,
-        });
+        emit(
+            self,
+            R::RiskParametersSet::SIGNATURE_HASH,
+            &[underlying.word()],
+            risk_event_data(shock, &max_times, &upper_bounds),
+        );
         Ok(())
     }
 
@@ -252,8 +326,12 @@ impl EscrowRegistry {
         bounded(discount, U256::ZERO, U256::from(MAX_AUCTION_DISCOUNT))?;
         self.auction_duration.set(U64::from(duration));
         self.auction_discount.set(discount);
-        self.vm()
-            .log(R::AuctionParametersSet { duration, discount });
+        emit(
+            self,
+            R::AuctionParametersSet::SIGNATURE_HASH,
+            &[],
+            words::data(&[duration.word(), discount.word()]),
+        );
         Ok(())
     }
 

@@ -342,3 +342,70 @@ fn auction_parameters_are_bounded() {
         (1800, U256::from(MAX_AUCTION_DISCOUNT))
     );
 }
+
+#[test]
+fn hand_encoded_errors_and_events_match_the_abi() {
+    use alloy_sol_types::SolError;
+    let (a, x) = (STRANGER, U256::from(7));
+    let cases: Vec<(RegistryError, Vec<u8>)> = vec![
+        (
+            RegistryError::InvalidInitialization(InvalidInitialization {
+                current: 1,
+                requested: 2,
+            }),
+            InvalidInitialization {
+                current: 1,
+                requested: 2,
+            }
+            .abi_encode(),
+        ),
+        (unauthorized(a), R::Unauthorized { caller: a }.abi_encode()),
+        (zero_address(), R::ZeroAddress {}.abi_encode()),
+        (
+            oob(3, 1, x),
+            R::ParameterOutOfBounds {
+                value: U256::from(3),
+                min: U256::from(1),
+                max: x,
+            }
+            .abi_encode(),
+        ),
+        (
+            reverted(a, vec![9; 33]),
+            R::ExternalCallReverted {
+                target: a,
+                reason: vec![9; 33].into(),
+            }
+            .abi_encode(),
+        ),
+    ];
+    for (mine, theirs) in cases {
+        assert_eq!(Vec::<u8>::from(mine), theirs);
+    }
+    let (vm, mut r) = setup();
+    let (shock, day) = (U256::from(MIN_SHOCK), 86_400u64);
+    let bounds = vec![U256::from(10u64), U256::from(20u64), U256::from(30u64)];
+    r.set_risk_parameters(WETH, shock, vec![day, 7 * day, 90 * day], bounds.clone())
+        .unwrap();
+    r.set_auction_parameters(1800, x).unwrap();
+    r.set_guardian(a).unwrap();
+    r.set_admin(a).unwrap();
+    let logs = vm.get_emitted_logs();
+    let n = logs.len();
+    let risk = R::RiskParametersSet::decode_raw_log(logs[n - 4].0.clone(), &logs[n - 4].1).unwrap();
+    assert_eq!(
+        (risk.underlying, risk.shock, risk.maxTimes, risk.upperBounds),
+        (WETH, shock, vec![day, 7 * day, 90 * day], bounds)
+    );
+    let auction =
+        R::AuctionParametersSet::decode_raw_log(logs[n - 3].0.clone(), &logs[n - 3].1).unwrap();
+    assert_eq!((auction.duration, auction.discount), (1800, x));
+    let guardian =
+        R::GuardianChanged::decode_raw_log(logs[n - 2].0.clone(), &logs[n - 2].1).unwrap();
+    assert_eq!(
+        (guardian.previousGuardian, guardian.newGuardian),
+        (GUARDIAN, a)
+    );
+    let admin = R::AdminChanged::decode_raw_log(logs[n - 1].0.clone(), &logs[n - 1].1).unwrap();
+    assert_eq!((admin.previousAdmin, admin.newAdmin), (ADMIN, a));
+}
