@@ -503,6 +503,119 @@ impl Clearinghouse {
     }
 }
 
+impl Clearinghouse {
+    /// `liquidate` from `who`, sending the collateral to `who`.
+    pub async fn liquidate(
+        &self,
+        who: &Deployer,
+        owner: Address,
+        vault_id: u64,
+        amount: U256,
+    ) -> Result<TransactionReceipt, DeployError> {
+        let call = M::liquidateCall {
+            owner,
+            vaultId: U256::from(vault_id),
+            amount,
+            to: who.from(),
+        };
+        send(who, self.engine, call).await
+    }
+
+    /// `redeem` from `who` of `amount` of `option`, paid to `who`.
+    pub async fn redeem(
+        &self,
+        who: &Deployer,
+        option: Address,
+        amount: U256,
+    ) -> Result<TransactionReceipt, DeployError> {
+        let call = M::redeemCall {
+            option,
+            amount,
+            to: who.from(),
+        };
+        send(who, self.engine, call).await
+    }
+
+    /// `settleVault` of `who`'s own vault, paid to `who`.
+    pub async fn settle(
+        &self,
+        who: &Deployer,
+        vault_id: u64,
+    ) -> Result<TransactionReceipt, DeployError> {
+        let call = M::settleVaultCall {
+            owner: who.from(),
+            vaultId: U256::from(vault_id),
+            to: who.from(),
+        };
+        send(who, self.engine, call).await
+    }
+
+    /// `(requirement, excess, shortfall)` of a vault now.
+    pub async fn health(
+        &self,
+        owner: Address,
+        vault_id: u64,
+    ) -> Result<M::getVaultHealthReturn, DeployError> {
+        let call = M::getVaultHealthCall {
+            owner,
+            vaultId: U256::from(vault_id),
+        };
+        self.admin.view(self.engine, call).await
+    }
+
+    /// Installs a Chainlink-style sequencer uptime feed on the oracle adapter, reporting the
+    /// sequencer up since a day ago; returns the feed (drive it with [`crate::oracle::push_round`]).
+    pub async fn install_sequencer_feed(&self) -> Address {
+        let feed = crate::oracle::deploy_feed(&self.admin, 0)
+            .await
+            .expect("sequencer feed");
+        let t = now(&self.admin).await;
+        crate::oracle::push_round(&self.admin, feed, I256::ZERO, t - 86_400)
+            .await
+            .expect("sequencer up");
+        send(
+            &self.admin,
+            self.oracle,
+            IOracleAdapter::setSequencerFeedCall { feed },
+        )
+        .await
+        .expect("sequencer feed installed");
+        feed
+    }
+}
+
+/// The events of type `T` a receipt carries.
+pub fn events<T: alloy::sol_types::SolEvent>(receipt: &TransactionReceipt) -> Vec<T> {
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|l| T::decode_log_data(l.data()).ok())
+        .collect()
+}
+
+/// A small deterministic generator (xorshift64*) for the stateful devnet property test: the
+/// seed is printed, so a failing sequence replays exactly.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform enough in `lo..hi` for test inputs.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo)
+    }
+}
+
 /// The expiry `days` days (at 08:00 UTC) after `now`.
 pub fn expiry_after(now: u64, days: u64) -> u64 {
     let day = now / 86_400 + days;
