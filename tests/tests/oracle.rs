@@ -13,7 +13,7 @@ use e2e::oracle::{
     configure_asset, deploy_feed, deploy_oracle, estimate_gas, push_round, revert_data, send,
     FeedSlot, Oracle,
 };
-use e2e::program_cache::{evict, pin};
+use e2e::program_cache::{evict, init_gas, pin};
 use e2e::Harness;
 
 const E8: i128 = 100_000_000;
@@ -508,6 +508,8 @@ async fn expiry_prices_are_proved_disputed_and_finalised() {
         },
     )
     .await;
+    // A minute after the record, so that the extension shows.
+    advance(d, 60).await;
     send(&s.disputer, expiry_oracle, dispute.clone())
         .await
         .unwrap();
@@ -785,5 +787,97 @@ async fn expiry_prices_are_proved_disputed_and_finalised() {
     println!(
         "gas (receipt): setExpiryPrice, predecessor in the same phase {gas_set}; first round of \
          a new phase (search over 5 rounds of the old phase) {gas_phase}"
+    );
+}
+
+/// Where `getPrice`'s gas goes, with every program pinned in the cache (proxy, implementation,
+/// price feeds and the sequencer feed), as a deployment on Arbitrum One would pin them:
+/// differences between calls that do one thing more, printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn get_price_gas_breakdown() {
+    let s = setup().await;
+    let (d, adapter, asset, feed) = (&s.admin, s.oracle.adapter, s.asset, s.feed);
+    let t = now(d).await;
+    push_round(d, feed, i(1_990 * E8), t - 120).await.unwrap();
+    push_round(d, feed, i(2_000 * E8), t - 60).await.unwrap();
+    let b = deploy_feed(d, 8).await.unwrap();
+    let c = deploy_feed(d, 8).await.unwrap();
+    let asset3 = Address::repeat_byte(0xEB);
+    configure_asset(
+        d,
+        adapter,
+        asset3,
+        &[slot(feed), slot(b), slot(c)],
+        2,
+        U256::from(ONE_PERCENT),
+        U256::from(10 * ONE_PERCENT),
+    )
+    .await
+    .unwrap();
+    push_round(d, b, i(2_001 * E8), t - 50).await.unwrap();
+    push_round(d, c, i(2_002 * E8), t - 40).await.unwrap();
+    let programs = [
+        adapter,
+        s.oracle.adapter_implementation,
+        feed,
+        b,
+        c,
+        s.sequencer,
+    ];
+    for program in programs {
+        pin(&s.harness, program).await;
+    }
+    let gas = |to: Address, call: Vec<u8>| {
+        let tx = alloy::rpc::types::TransactionRequest::default()
+            .from(d.from())
+            .to(to)
+            .input(call.into());
+        async move {
+            use alloy::providers::Provider;
+            d.provider().estimate_gas(tx).await.expect("estimateGas")
+        }
+    };
+    use alloy::sol_types::SolCall;
+    let entry = gas(adapter, A::decimalsCall {}.abi_encode()).await;
+    let feed_read = gas(feed, Mock::latestRoundDataCall {}.abi_encode()).await;
+    let one = gas(adapter, A::getPriceCall { asset }.abi_encode()).await;
+    let mint = gas(adapter, A::getMintPriceCall { asset }.abi_encode()).await;
+    let three = gas(adapter, A::getPriceCall { asset: asset3 }.abi_encode()).await;
+    send(
+        d,
+        adapter,
+        A::setSequencerFeedCall {
+            feed: Address::ZERO,
+        },
+    )
+    .await
+    .unwrap();
+    let one_unchecked = gas(adapter, A::getPriceCall { asset }.abi_encode()).await;
+    send(d, adapter, A::setSequencerFeedCall { feed: s.sequencer })
+        .await
+        .unwrap();
+    let (adapter_init, adapter_init_cached) = init_gas(d, s.oracle.adapter_implementation).await;
+    let (proxy_init, proxy_init_cached) = init_gas(d, adapter).await;
+    let (feed_init, feed_init_cached) = init_gas(d, feed).await;
+    for program in programs {
+        evict(&s.harness, program).await;
+    }
+    assert!(entry < one && one < three && one_unchecked < one && one < mint);
+    println!(
+        "getPrice gas breakdown, every program pinned (eth_estimateGas, whole transaction):\n  \
+         decimals() through the proxy (transaction + proxy + implementation entry): {entry}\n  \
+         MockAggregator.latestRoundData() as its own transaction: {feed_read} \
+         ({} above the 21,000 base)\n  \
+         getPrice 1 feed: {one}; without the sequencer check: {one_unchecked} \
+         (sequencer check {})\n  \
+         getPrice 3 feeds: {three} ({} per extra feed)\n  \
+         getMintPrice 1 feed: {mint} ({} over getPrice: the previous round)\n  \
+         program init gas (uncached / cached): proxy {proxy_init} / {proxy_init_cached}, \
+         adapter {adapter_init} / {adapter_init_cached}, mock feed {feed_init} / \
+         {feed_init_cached}",
+        feed_read - 21_000,
+        one - one_unchecked,
+        (three - one) / 2,
+        mint - one,
     );
 }

@@ -44,7 +44,7 @@ use alloy_primitives::{aliases::U80, Address, B256, I256, U256, U64, U8};
 use alloy_sol_types::{SolCall, SolEvent};
 use oracle_rules::{
     accepted_price, normalise, read_latest, read_round, within_fraction, AnswerErrors, Feed,
-    FeedView,
+    FeedView, Round,
 };
 use stylus_sdk::{
     call::static_call,
@@ -477,16 +477,18 @@ impl OracleAdapter {
     /// `getPrice` plus the circuit breaker (see the module doc): new positions.
     pub fn get_mint_price(&self, asset: Address) -> Result<(U256, U256), OracleError> {
         let live = self.live_price(asset)?;
-        let (primary, max_move) = (live.primary, live.max_round_move);
+        let primary = live.primary;
+        // Read here, not with the asset: only mints need it, and a cold slot costs 2,100 gas.
+        let max_move = self.assets.getter(asset).max_round_move.get();
         let unavailable = |id: u128| {
             OracleError::RoundUnavailable(I::RoundUnavailable {
                 feed: primary.address,
                 roundId: U80::from(id),
             })
         };
+        // The round `live_price` read: one feed call fewer.
         let current =
-            read_latest(self.vm(), primary.address)
-                .found()
+            live.primary_round
                 .ok_or(OracleError::FeedUnavailable(I::FeedUnavailable {
                     asset,
                     feed: primary.address,
@@ -619,7 +621,6 @@ struct Asset {
     feeds: Vec<Feed>,
     quorum: usize,
     max_deviation: U256,
-    max_round_move: U256,
 }
 
 /// One feed's accepted live answer.
@@ -636,7 +637,8 @@ struct Live {
     updated_at: u64,
     round_id: u128,
     primary: Feed,
-    max_round_move: U256,
+    /// The primary feed's latest round as read (accepted or not), for the circuit breaker.
+    primary_round: Option<Round>,
 }
 
 impl OracleAdapter {
@@ -679,11 +681,16 @@ impl OracleAdapter {
         if feeds.is_empty() {
             return Err(OracleError::UnknownAsset(I::UnknownAsset { asset }));
         }
+        // One feed always agrees with itself: its spread bound is not read (a cold slot).
+        let max_deviation = if feeds.len() > 1 {
+            config.max_deviation.get()
+        } else {
+            U256::ZERO
+        };
         Ok(Asset {
             feeds,
             quorum: config.quorum.get().to::<usize>(),
-            max_deviation: config.max_deviation.get(),
-            max_round_move: config.max_round_move.get(),
+            max_deviation,
         })
     }
 
@@ -719,14 +726,16 @@ impl OracleAdapter {
     }
 
     /// One feed's latest answer if it is fresh and accepted.
-    fn quote(&self, asset: Address, feed: &Feed, now: u64) -> Result<Quote, OracleError> {
-        let round =
-            read_latest(self.vm(), feed.address)
-                .found()
-                .ok_or(OracleError::FeedUnavailable(I::FeedUnavailable {
-                    asset,
-                    feed: feed.address,
-                }))?;
+    fn quote(
+        asset: Address,
+        feed: &Feed,
+        round: Option<Round>,
+        now: u64,
+    ) -> Result<Quote, OracleError> {
+        let round = round.ok_or(OracleError::FeedUnavailable(I::FeedUnavailable {
+            asset,
+            feed: feed.address,
+        }))?;
         let now = U256::from(now);
         if round.updated_at > now || now - round.updated_at > U256::from(feed.max_age) {
             return Err(OracleError::StalePrice(I::StalePrice {
@@ -749,14 +758,18 @@ impl OracleAdapter {
             feeds,
             quorum,
             max_deviation,
-            max_round_move,
         } = self.load_asset(asset)?;
         self.check_sequencer()?;
         let now = self.vm().block_timestamp();
         let mut quotes = Vec::with_capacity(feeds.len());
         let mut first_error = None;
-        for feed in &feeds {
-            match self.quote(asset, feed, now) {
+        let mut primary_round = None;
+        for (i, feed) in feeds.iter().enumerate() {
+            let round = read_latest(self.vm(), feed.address).found();
+            if i == 0 {
+                primary_round = round;
+            }
+            match Self::quote(asset, feed, round, now) {
                 Ok(quote) => quotes.push(quote),
                 Err(error) => {
                     first_error.get_or_insert(error);
@@ -798,7 +811,7 @@ impl OracleAdapter {
             .saturating_to::<u64>(),
             round_id: first.round_id,
             primary: feeds[0],
-            max_round_move,
+            primary_round,
         })
     }
 }
