@@ -76,10 +76,10 @@ fn start_node(bin: &Path) -> (Process, Harness) {
         .stdout(Stdio::piped())
         .spawn()
         .expect("devnet starts");
-    let out = BufReader::new(child.stdout.take().unwrap());
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut keys = Vec::new();
     let mut in_keys = false;
-    for line in out.lines() {
+    for line in out.by_ref() {
         let line = line.unwrap();
         if line.starts_with("Private Keys") {
             in_keys = true;
@@ -93,6 +93,8 @@ fn start_node(bin: &Path) -> (Process, Harness) {
         }
     }
     assert!(keys.len() >= 10, "the node printed its dev keys");
+    // The node prints on to the end ("Shutting down"): its stdout stays drained.
+    std::thread::spawn(move || out.for_each(drop));
     let harness = Harness {
         url: format!("http://127.0.0.1:{port}"),
         keys,
