@@ -18,7 +18,7 @@ use alloy::primitives::{aliases::U80, Address, Bytes, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, TransactionReceipt, TransactionRequest};
 use alloy::sol_types::{SolCall, SolEvent};
-use deploy::{Deployer, Record};
+use deploy::{DeployError, Deployer, Record};
 use std::fmt::Write;
 
 /// Decimals of option tokens.
@@ -70,7 +70,8 @@ pub struct Vault {
     /// Symbols of the collateral and of the short option, for people.
     pub collateral_symbol: String,
     pub short_symbol: String,
-    /// `empty`, `safe`, `UNSAFE` (liquidatable), `auction`.
+    /// `empty`, `safe`, `UNSAFE` (liquidatable), `auction`, `expired` (awaiting settlement; the
+    /// requirement, excess and shortfall are then `-`).
     pub health: String,
 }
 
@@ -424,25 +425,40 @@ impl Protocol<'_> {
         } else {
             self.decimals(v.collateralAsset).await?
         };
-        let health = self
+        // The engine prices live series only: an expired one waits for settlement.
+        let health = match self
+            .deployer
             .view(
                 engine,
                 IMarginEngine::getVaultHealthCall { owner, vaultId: id },
             )
-            .await?;
-        let state = if v.shortAmount.is_zero() && v.collateral.is_zero() {
-            "empty"
-        } else if v.auctionStart > 0 {
-            "auction"
-        } else if !health.shortfall.is_zero() {
-            "UNSAFE"
-        } else {
-            "safe"
+            .await
+        {
+            Ok(h) => Some(h),
+            Err(DeployError::Reverted { reason, .. }) if reason.starts_with("SeriesExpired") => {
+                None
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        let state = match &health {
+            _ if v.shortAmount.is_zero() && v.collateral.is_zero() => "empty",
+            None => "expired",
+            _ if v.auctionStart > 0 => "auction",
+            Some(h) if !h.shortfall.is_zero() => "UNSAFE",
+            Some(_) => "safe",
+        };
+        let amount = |pick: fn(&IMarginEngine::getVaultHealthReturn) -> U256| {
+            health
+                .as_ref()
+                .map_or("-".to_string(), |h| human(pick(h), decimals))
         };
         Ok(Vault {
             collateral_symbol: self.symbol(v.collateralAsset).await?,
             short_symbol: self.symbol(v.shortOption).await?,
             health: state.into(),
+            requirement: amount(|h| h.requirement),
+            excess: amount(|h| h.excess),
+            shortfall: amount(|h| h.shortfall),
             owner,
             id,
             naked: v.vaultType == VAULT_NAKED,
@@ -452,9 +468,6 @@ impl Protocol<'_> {
             short_amount: human(v.shortAmount, OPTION_DECIMALS),
             long_option: v.longOption,
             long_amount: human(v.longAmount, OPTION_DECIMALS),
-            requirement: human(health.requirement, decimals),
-            excess: human(health.excess, decimals),
-            shortfall: human(health.shortfall, decimals),
             auction_start: v.auctionStart,
         })
     }

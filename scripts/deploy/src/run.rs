@@ -68,7 +68,10 @@ pub struct FundsEstimate {
 
 impl std::fmt::Display for FundsEstimate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use alloy::primitives::utils::format_ether;
+        let format_ether = |wei: U256| {
+            let text = alloy::primitives::utils::format_ether(wei);
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        };
         write!(
             f,
             "{} steps: about {} gas at {} gwei = {} ETH, plus activation data fees {} ETH: {} ETH \
