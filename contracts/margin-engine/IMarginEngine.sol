@@ -9,7 +9,7 @@ pragma solidity ^0.8.23;
 interface IMarginEngine {
     function initialize(address escrow, address expiry_oracle) external;
 
-    function checkVault(uint256[8] calldata vault) external view returns (uint256);
+    function checkVault(uint256[8] calldata vault, uint256[23] calldata known) external view returns (uint256);
 
     function redeem(address option, uint256 amount, address to) external returns (uint256);
 

@@ -160,8 +160,11 @@ sol! {
         /// else returns the requirement. `vault` is the words `(naked, collateralAsset,
         /// collateral, shortOption, shortAmount, longOption, longAmount, mintPrice)`, see
         /// [`check_vault_words`]; `mintPrice` prices new exposure with `getMintPrice`. One
-        /// static array instead of eight arguments keeps the engine's decoder small.
-        function checkVault(uint256[8] memory vault) external view returns (uint256 requirement);
+        /// static array instead of eight arguments keeps the engine's decoder small. `known`:
+        /// series and collateral parameters the caller has already read (`escrow_rules`'
+        /// `Chain::known`; zeros: the engine reads them), trusted because the verdict only
+        /// informs that caller. 23 words: two counts and three entries of seven.
+        function checkVault(uint256[8] memory vault, uint256[23] memory known) external view returns (uint256 requirement);
 
         function escrow() external view returns (address);
         function expiryOracle() external view returns (address);

@@ -27,7 +27,7 @@ use abi::words::{self, Word};
 use alloc::vec::Vec;
 use alloy_primitives::{aliases::U64, Address, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
-use escrow_rules::chain::{view, Chain, Sources};
+use escrow_rules::chain::{view, Chain, Sources, KNOWN_WORDS};
 use escrow_rules::rules::{self, Effect, Vault};
 use escrow_rules::{reverted, EscrowError};
 use stylus_sdk::{
@@ -218,7 +218,11 @@ impl CollateralEscrow {
         let exposure = |asset| self.naked_exposure.get(asset);
         let mut env = Chain::new(self.vm(), self.sources(), &exposure);
         let asset = vault.collateral_asset;
-        env.not_paused(asset, false)?;
+        // The pause flags are global: an empty vault's check waits for the end of the batch,
+        // on the asset its deposit names, so one registry answer serves both.
+        if !asset.is_zero() {
+            env.not_paused(asset, false)?;
+        }
         let mut effects = Vec::with_capacity(actions.len());
         // Adding collateral or burning shorts only makes a vault safer: such batches need no
         // price, so owners can top up while the oracle refuses to quote.
@@ -232,17 +236,18 @@ impl CollateralEscrow {
         // A partial pause stops new risk only. Batches that only add collateral or burn shorts
         // go through, because liquidation goes on under a partial pause (it is what keeps the
         // escrow solvent in an incident) and owners must be able to defend their vaults from it.
-        if needs_check || opens {
-            env.not_paused(asset, true)?;
+        if needs_check || opens || asset.is_zero() {
+            env.not_paused(vault.collateral_asset, needs_check || opens)?;
         }
         let minted = actions.iter().any(|a| a.0 == ACTION_MINT_SHORT);
         rules::within_naked_cap(&mut env, &vault, minted)?;
+        let known = env.known();
         let exposures = env.exposures;
         if needs_check {
             // Every batch that needs a price adds risk (mints, withdrawals of collateral or
             // longs), so all are priced with the oracle's circuit breaker (`getMintPrice`):
             // while it trips they stop, and top-ups, burns and settlement carry on.
-            self.check_vault(&vault, true)?;
+            self.check_vault(&vault, true, known)?;
             if vault.auction_start != 0 {
                 emit(
                     self,
@@ -455,8 +460,13 @@ impl CollateralEscrow {
 
     /// The margin engine's verdict on `v`; its rejection is returned as it is (the engine
     /// declares the same errors).
-    fn check_vault(&self, v: &Vault, mint_price: bool) -> EscrowResult<()> {
-        let args = [
+    fn check_vault(
+        &self,
+        v: &Vault,
+        mint_price: bool,
+        known: [B256; KNOWN_WORDS],
+    ) -> EscrowResult<()> {
+        let mut args = alloc::vec![
             v.naked.word(),
             v.collateral_asset.word(),
             v.collateral.word(),
@@ -466,6 +476,7 @@ impl CollateralEscrow {
             v.long_amount.word(),
             mint_price.word(),
         ];
+        args.extend(known);
         let call_data = words::error(IMarginEngine::checkVaultCall::SELECTOR, &args);
         static_call(self.vm(), Call::new(), self.engine.get(), &call_data)
             .map_err(|e| EscrowRevert(e.into()))?;

@@ -394,6 +394,26 @@ fn seeded(auction_start: u64, exposure: U256) -> (TestVM, CollateralEscrow, Vaul
     (vm, c, v)
 }
 
+/// What the escrow passes on to `checkVault` after reading `registry_answers(USDC, false, false)`
+/// (no series: `Chain::known`'s layout).
+fn usdc_known() -> [U256; 23] {
+    let mut known = [U256::ZERO; 23];
+    known[1] = U256::from(1);
+    known[2] = U256::from_be_slice(USDC.as_slice());
+    let params = [
+        0u64,
+        0,
+        1_000_000_000_000,
+        1_000_000_000_000,
+        100_000_000,
+        0,
+    ];
+    for (k, p) in known[3..9].iter_mut().zip(params) {
+        *k = U256::from(p);
+    }
+    known
+}
+
 /// `checkVault` answers `verdict` for `v` priced with `getMintPrice` and reverts otherwise.
 fn engine_answers(vm: &TestVM, v: &Vault, mint_price_verdict: Result<(), ()>) {
     for mint_price in [true, false] {
@@ -410,7 +430,11 @@ fn engine_answers(vm: &TestVM, v: &Vault, mint_price_verdict: Result<(), ()>) {
         let ok = mint_price == mint_price_verdict.is_ok();
         vm.mock_static_call(
             ENGINE,
-            IMarginEngine::checkVaultCall { vault: words }.abi_encode(),
+            IMarginEngine::checkVaultCall {
+                vault: words,
+                known: usdc_known(),
+            }
+            .abi_encode(),
             if ok { Ok(vec![]) } else { Err(vec![]) },
         );
     }

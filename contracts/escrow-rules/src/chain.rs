@@ -41,6 +41,22 @@ fn address_of(word: U256) -> Address {
     Address::from_word(B256::from(word))
 }
 
+/// `seriesInfo`'s words.
+fn series_of(w: &[U256]) -> Series {
+    Series {
+        underlying: address_of(w[0]),
+        strike_asset: address_of(w[1]),
+        collateral: address_of(w[2]),
+        is_put: !w[3].is_zero(),
+        strike: w[4],
+        expiry: w[5].saturating_to(),
+    }
+}
+
+/// Length of [`Chain::known`]: two counts and three entries of seven words (a vault's short and
+/// long series and its collateral asset).
+pub const KNOWN_WORDS: usize = 23;
+
 /// Naked-margin and auction parameters of one underlying.
 #[derive(Clone)]
 struct Risk {
@@ -108,18 +124,7 @@ impl<'a, H: Host + ?Sized> Chain<'a, H> {
             &[asset.word()],
             6,
         )?;
-        let p = Params {
-            asset,
-            partially_paused: !w[0].is_zero(),
-            fully_paused: !w[1].is_zero(),
-            config: CollateralConfig {
-                scale: w[2],
-                naked_cap: w[3],
-                naked_exposure: (self.exposure)(asset),
-                dust: w[4],
-                resumed_at: w[5].saturating_to(),
-            },
-        };
+        let p = self.params_of(asset, &w);
         self.params.push(p);
         Ok(p)
     }
@@ -135,6 +140,79 @@ impl<'a, H: Host + ?Sized> Chain<'a, H> {
             }));
         }
         Ok(())
+    }
+
+    /// The series and collateral parameters read so far, as words for [`Chain::preload`]: the
+    /// number of series and of assets, then per series its address and `seriesInfo` words, then
+    /// per asset its address and `collateralParameters` words, as many as fit (the engine reads
+    /// the rest itself). The engine checking the batch the escrow has just read need not ask the
+    /// factory and the registry again.
+    pub fn known(&self) -> [B256; KNOWN_WORDS] {
+        let mut w = [B256::ZERO; KNOWN_WORDS];
+        let mut entries = w[2..].chunks_exact_mut(7);
+        let mut counts = [0u64; 2];
+        for (option, s) in &self.series {
+            let Some(e) = entries.next() else { break };
+            e.copy_from_slice(&[
+                option.word(),
+                s.underlying.word(),
+                s.strike_asset.word(),
+                s.collateral.word(),
+                s.is_put.word(),
+                s.strike.word(),
+                s.expiry.word(),
+            ]);
+            counts[0] += 1;
+        }
+        for p in &self.params {
+            let Some(e) = entries.next() else { break };
+            let c = &p.config;
+            e.copy_from_slice(&[
+                p.asset.word(),
+                p.partially_paused.word(),
+                p.fully_paused.word(),
+                c.scale.word(),
+                c.naked_cap.word(),
+                c.dust.word(),
+                c.resumed_at.word(),
+            ]);
+            counts[1] += 1;
+        }
+        w[0] = counts[0].word();
+        w[1] = counts[1].word();
+        w
+    }
+
+    /// Takes answers from [`Chain::known`] instead of asking for them. Only for a view whose
+    /// verdict goes back to the caller that supplied them (the engine's `checkVault`, asked by
+    /// the escrow): a caller that lies misleads only itself.
+    pub fn preload(&mut self, w: &[U256; KNOWN_WORDS]) {
+        let series: usize = w[0].saturating_to();
+        let assets: usize = w[1].saturating_to();
+        let mut entries = w[2..].chunks_exact(7);
+        for e in entries.by_ref().take(series) {
+            self.series.push((address_of(e[0]), series_of(&e[1..])));
+        }
+        for e in entries.take(assets) {
+            let p = self.params_of(address_of(e[0]), &e[1..]);
+            self.params.push(p);
+        }
+    }
+
+    /// `collateralParameters`' words.
+    fn params_of(&self, asset: Address, w: &[U256]) -> Params {
+        Params {
+            asset,
+            partially_paused: !w[0].is_zero(),
+            fully_paused: !w[1].is_zero(),
+            config: CollateralConfig {
+                scale: w[2],
+                naked_cap: w[3],
+                naked_exposure: (self.exposure)(asset),
+                dust: w[4],
+                resumed_at: w[5].saturating_to(),
+            },
+        }
     }
 
     fn risk_params(&mut self, underlying: Address) -> Result<Risk> {
@@ -188,14 +266,7 @@ impl<H: Host + ?Sized> Env for Chain<'_, H> {
             &[],
             6,
         )?;
-        let s = Series {
-            underlying: address_of(w[0]),
-            strike_asset: address_of(w[1]),
-            collateral: address_of(w[2]),
-            is_put: !w[3].is_zero(),
-            strike: w[4],
-            expiry: w[5].saturating_to(),
-        };
+        let s = series_of(&w);
         self.series.push((option, s));
         Ok(s)
     }

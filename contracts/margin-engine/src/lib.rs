@@ -23,7 +23,7 @@ use abi::words::{self, Word};
 use alloc::vec::Vec;
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent};
-use escrow_rules::chain::{view, Chain, Sources};
+use escrow_rules::chain::{view, Chain, Sources, KNOWN_WORDS};
 use escrow_rules::rules::{self, Vault};
 use escrow_rules::EscrowError;
 use stylus_sdk::{call::call, prelude::*, storage::StorageAddress};
@@ -139,7 +139,7 @@ impl MarginEngine {
         Ok(())
     }
 
-    pub fn check_vault(&self, vault: [U256; 8]) -> EngineResult<U256> {
+    pub fn check_vault(&self, vault: [U256; 8], known: [U256; KNOWN_WORDS]) -> EngineResult<U256> {
         let address = |w: U256| Address::from_word(B256::from(w));
         let v = Vault {
             naked: !vault[0].is_zero(),
@@ -154,6 +154,7 @@ impl MarginEngine {
         };
         let mut env = Chain::new(self.vm(), self.sources(), &no_exposure);
         env.mint_price = !vault[7].is_zero();
+        env.preload(&known);
         Ok(rules::check(&mut env, &v)?)
     }
 
