@@ -235,7 +235,8 @@ impl View {
             Oracle::ExpiryPriceDisputed::SIGNATURE_HASH => {
                 let e = decode!(Oracle::ExpiryPriceDisputed);
                 let key = (e.asset, e.expiry.saturating_to::<u64>());
-                let finalizes = self.expiry_prices.get(&key).map_or(0, |r| r.1);
+                // A dispute moves finalisation (the first one by a whole dispute period).
+                let finalizes = e.finalizesAt.saturating_to::<u64>();
                 self.expiry_prices.insert(key, (e.newPrice, finalizes));
                 Ok(Change::ExpiryPrice(key.0, key.1))
             }
@@ -485,6 +486,36 @@ mod tests {
             .insert((USDC, 1_800_000_000), (U256::from(7), 1_800_007_200));
         let json = serde_json::to_string(&view).unwrap();
         assert_eq!(serde_json::from_str::<View>(&json).unwrap(), view);
+    }
+
+    #[test]
+    fn a_dispute_moves_finalisation() {
+        let (asset, expiry) = (USDC, U256::from(1_700_035_200u64));
+        let mut view = View::default();
+        let set = Oracle::ExpiryPriceSet {
+            asset,
+            expiry,
+            price: U256::from(2_000),
+            roundId: alloy::primitives::aliases::U80::from(7),
+            roundTimestamp: expiry,
+            finalizesAt: U256::from(1_700_038_800u64),
+            reporter: OWNER,
+        };
+        let disputed = Oracle::ExpiryPriceDisputed {
+            asset,
+            expiry,
+            previousPrice: U256::from(2_000),
+            newPrice: U256::from(1_990),
+            finalizesAt: U256::from(1_700_040_000u64),
+            disputer: OWNER,
+        };
+        view.apply(&log(&set, 20, 0)).unwrap();
+        view.apply(&log(&disputed, 21, 0)).unwrap();
+        let key = (asset, 1_700_035_200u64);
+        assert_eq!(
+            view.expiry_prices[&key],
+            (U256::from(1_990), 1_700_040_000u64)
+        );
     }
 
     #[test]
