@@ -465,6 +465,23 @@ async fn pauses_stop_new_risk_never_settlement() {
         .await,
     );
     assert!(paused.partiallyPaused && !paused.fullyPaused);
+    // Risk-reducing batches go through a partial pause (liquidation does too); withdrawals don't.
+    c.operate(
+        &alice,
+        2,
+        &[(ACTION_DEPOSIT_COLLATERAL, c.usdc, NO, usdc(1))],
+    )
+    .await
+    .expect("a top-up under a partial pause");
+    let paused: E::SystemPaused = refusal(
+        c.operate(
+            &alice,
+            2,
+            &[(ACTION_WITHDRAW_COLLATERAL, c.usdc, alice.from(), usdc(1))],
+        )
+        .await,
+    );
+    assert!(paused.partiallyPaused);
     send(
         &c.admin,
         c.registry,
@@ -528,7 +545,7 @@ async fn naked_exposure_is_capped_per_asset() {
     let put = c
         .series(true, 1800, expiry_after(now(&c.admin).await, 30))
         .await;
-    c.fund(&alice, c.usdc, usdc(2000)).await;
+    c.fund(&alice, c.usdc, usdc(2001)).await;
     c.write(
         &alice,
         1,
@@ -555,6 +572,20 @@ async fn naked_exposure_is_capped_per_asset() {
         .await,
     );
     assert_eq!((capped.exposure, capped.cap), (usdc(1001), usdc(1000)));
+    // The cap bounds writing, never a top-up: vault 1 goes past it.
+    let top_up = c
+        .operate(
+            &alice,
+            1,
+            &[(ACTION_DEPOSIT_COLLATERAL, c.usdc, NO, usdc(1))],
+        )
+        .await
+        .expect("a top-up past the cap");
+    let exposure = events::<E::NakedExposureChanged>(&top_up);
+    assert_eq!(
+        (exposure[0].asset, exposure[0].exposure),
+        (c.usdc, usdc(1001))
+    );
     // Fully collateralised vaults are not capped.
     c.write(
         &alice,
