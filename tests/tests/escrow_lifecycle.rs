@@ -12,6 +12,7 @@ use abi::escrow::{
 };
 use abi::oracle::IOracleAdapter::IOracleAdapterErrors;
 use alloy::primitives::{Address, U256};
+use alloy::providers::Provider;
 use alloy::sol_types::{SolCall, SolEvent, SolInterface};
 use e2e::escrow::{e18, events, expiry_after, fixture, usdc, Clearinghouse, IFixtures};
 use e2e::governance::{advance, now, refusal, send};
@@ -132,6 +133,20 @@ async fn covered_call_and_cash_secured_put_through_expiry() {
     );
     assert_eq!(c.balance(c.usdc, bob.from()).await, U256::ZERO);
     assert_eq!(c.balance(call, bob.from()).await, U256::ZERO, "burned");
+    // Only the owner (or an operator it approved) settles, and names where the rest goes.
+    let e: E::Unauthorized = refusal(
+        send(
+            &bob,
+            c.engine,
+            M::settleVaultCall {
+                owner: alice.from(),
+                vaultId: U256::from(1),
+                to: bob.from(),
+            },
+        )
+        .await,
+    );
+    assert_eq!(e.caller, bob.from());
     for id in [1, 2] {
         send(
             &alice,
@@ -672,6 +687,47 @@ async fn adversarial_tokens_are_refused_or_harmless() {
     );
     assert_eq!(c.vault(alice.from(), 1).await.collateral, usdc(100));
     assert_eq!(c.balance(hook, c.escrow).await, usdc(100));
+
+    // A counterfeit series: a genuine series token's code (terms and all) at an address the
+    // factory did not create. The escrow reads the terms from the code, so it must refuse the
+    // address, not trust the code.
+    let put = c
+        .series(true, 1800, expiry_after(now(&c.admin).await, 30))
+        .await;
+    let code = c.admin.provider().get_code_at(put).await.unwrap();
+    let fake = Address::repeat_byte(0x5e);
+    c.admin
+        .provider()
+        .raw_request::<_, ()>("anvil_setCode".into(), (fake, code))
+        .await
+        .unwrap();
+    c.fund(&alice, c.usdc, usdc(1800)).await;
+    let e: E::UnknownSeries = refusal(
+        c.write(
+            &alice,
+            2,
+            VAULT_FULL,
+            c.usdc,
+            usdc(1800),
+            fake,
+            e18(1),
+            alice.from(),
+        )
+        .await,
+    );
+    assert_eq!(e.option, fake);
+    c.write(
+        &alice,
+        2,
+        VAULT_FULL,
+        c.usdc,
+        usdc(1800),
+        put,
+        e18(1),
+        alice.from(),
+    )
+    .await
+    .expect("the genuine series");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -258,7 +258,8 @@ pub const APPLY_REPAY: u8 = 16;
 pub const APPLY_SEIZE: u8 = 17;
 /// `applyOutcome`: records `amount` as the start of the vault's auction (if debt is left).
 pub const APPLY_AUCTION: u8 = 18;
-/// `applyOutcome`: empties the expired vault and burns its long options held by the escrow.
+/// `applyOutcome`: empties the expired vault and burns its long options held by the escrow;
+/// `account` is who settles it (the owner or an operator it approved).
 pub const APPLY_CLOSE: u8 = 19;
 /// `applyOutcome`: burns `amount` of option `asset` from `account` (redemption).
 pub const APPLY_BURN: u8 = 20;

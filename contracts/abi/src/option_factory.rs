@@ -327,6 +327,58 @@ pub fn series_salt_preimage(
     out
 }
 
+/// What a contract holding or paying a series needs to know of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeriesTerms {
+    pub underlying: Address,
+    pub strike_asset: Address,
+    pub collateral: Address,
+    pub is_put: bool,
+    pub strike_price: U256,
+    pub expiry: u64,
+}
+
+/// The terms of `token` if `code` (the token's code) makes it a series of `factory`: CREATE2 by
+/// the factory, with the salt of the series in the code and that code as init code, gives the
+/// token's address, and nobody but the factory can put code there. Any contract can so check a
+/// series token, and read its terms, from one code read (`keccak` is the host's, or software).
+pub fn verified_series(
+    factory: Address,
+    token: Address,
+    code: &[u8],
+    keccak: impl Fn(&[u8]) -> B256,
+) -> Option<SeriesTerms> {
+    let code = <&[u8; SERIES_CODE_LEN]>::try_from(code).ok()?;
+    if code[..10] != EIP1167_HEAD || code[30..CLONE_RUNTIME_LEN] != EIP1167_TAIL {
+        return None;
+    }
+    // The salt's preimage straight from the code's bytes (the layout of `series_salt_preimage`).
+    let args = &code[CLONE_RUNTIME_LEN..];
+    let collateral = if args[80] & 2 != 0 { 20 } else { 0 };
+    let mut preimage = [0u8; 192];
+    preimage[12..32].copy_from_slice(&args[..20]);
+    preimage[44..64].copy_from_slice(&args[20..40]);
+    preimage[76..96].copy_from_slice(&args[collateral..collateral + 20]);
+    preimage[127] = args[80] & 1;
+    preimage[148..160].copy_from_slice(&args[60..72]);
+    preimage[184..192].copy_from_slice(&args[72..80]);
+    let salt = keccak(&preimage);
+    let init_code_hash = keccak(&series_init_code_of(code));
+    let address = keccak(&create2_preimage(factory, salt, init_code_hash));
+    if address[12..] != token[..] {
+        return None;
+    }
+    let word = |at: usize| U256::from_be_slice(&preimage[at..at + 32]);
+    Some(SeriesTerms {
+        underlying: Address::from_slice(&args[..20]),
+        strike_asset: Address::from_slice(&args[20..40]),
+        collateral: Address::from_slice(&preimage[76..96]),
+        is_put: args[80] & 1 != 0,
+        strike_price: word(128),
+        expiry: word(160).saturating_to(),
+    })
+}
+
 /// `0xff ‖ deployer ‖ salt ‖ initCodeHash`, whose keccak's last 20 bytes are the CREATE2 address.
 pub fn create2_preimage(deployer: Address, salt: B256, init_code_hash: B256) -> [u8; 85] {
     let mut out = [0u8; 85];
@@ -467,6 +519,49 @@ mod tests {
             None
         );
         assert_eq!(SeriesArgs::from_code(&[0xef, 0xf0, 0x00, 0x00]), None);
+    }
+
+    #[test]
+    fn a_series_is_verified_by_its_address_and_code() {
+        let factory = address!("00000000000000000000000000000000000000fa");
+        let implementation = address!("00000000000000000000000000000000000000aa");
+        let series = args();
+        let code = series_code(implementation, &series);
+        let salt = series_salt(
+            series.underlying,
+            series.strike_asset,
+            series.collateral(),
+            series.is_put,
+            series.strike_price,
+            series.expiry,
+        );
+        let token = factory.create2(salt, keccak256(series_init_code_of(&code)));
+        let hash = |b: &[u8]| keccak256(b);
+        assert_eq!(
+            verified_series(factory, token, &code, hash),
+            Some(SeriesTerms {
+                underlying: series.underlying,
+                strike_asset: series.strike_asset,
+                collateral: series.collateral(),
+                is_put: series.is_put,
+                strike_price: series.strike_price,
+                expiry: series.expiry,
+            })
+        );
+        // The same code elsewhere, or claimed by another factory: not a series.
+        assert_eq!(verified_series(factory, factory, &code, hash), None);
+        assert_eq!(verified_series(token, token, &code, hash), None);
+        // Any other terms at that address: not a series (the address commits to the code).
+        for byte in [
+            CLONE_RUNTIME_LEN,
+            CLONE_RUNTIME_LEN + 61,
+            SERIES_CODE_LEN - 1,
+        ] {
+            let mut forged = code;
+            forged[byte] ^= 1;
+            assert_eq!(verified_series(factory, token, &forged, hash), None);
+        }
+        assert_eq!(verified_series(factory, token, &code[1..], hash), None);
     }
 
     #[test]

@@ -329,6 +329,8 @@ impl CollateralEscrow {
                     continue;
                 }
                 APPLY_CLOSE if bound => {
+                    // `account` settles the vault: its owner or an operator it approved.
+                    self.only_owner_or_operator(owner, account)?;
                     exposure_cut += v.collateral;
                     let long = Effect::Burn(v.long, self.vm().contract_address(), v.long_amount);
                     v = Vault {

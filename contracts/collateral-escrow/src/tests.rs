@@ -319,13 +319,18 @@ fn outcomes_never_take_more_than_a_vault_holds() {
             available: U256::ZERO
         }))
     );
+    // Only the owner or its operator settles (the engine names who asked).
+    let close_by = |who| vec![(APPLY_CLOSE, Address::ZERO, who, U256::ZERO)];
+    assert_eq!(
+        c.apply_outcome(ALICE, id, close_by(BOB)),
+        Err(err(I::Unauthorized { caller: BOB }))
+    );
+    vm.set_sender(ALICE);
+    c.set_operator(BOB, true).unwrap();
+    vm.set_sender(ENGINE);
     // Closing an empty vault moves nothing and keeps its type.
-    c.apply_outcome(
-        ALICE,
-        id,
-        vec![(APPLY_CLOSE, Address::ZERO, Address::ZERO, U256::ZERO)],
-    )
-    .unwrap();
+    c.apply_outcome(ALICE, id, close_by(BOB)).unwrap();
+    c.apply_outcome(ALICE, id, close_by(ALICE)).unwrap();
     assert_eq!(c.get_vault(ALICE, id).0, VAULT_NAKED);
 }
 

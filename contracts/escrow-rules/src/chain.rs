@@ -5,8 +5,7 @@
 use crate::rules::{CollateralConfig, Env, Series};
 use crate::{reverted, EscrowError};
 use abi::escrow::{unpack_bucket, ICollateralEscrow as I, IEscrowRegistry};
-use abi::option_factory::IOptionFactory;
-use abi::option_token::IOptionToken;
+use abi::option_factory::verified_series;
 use abi::oracle::IOracleAdapter;
 use abi::words::{self, Word};
 use alloc::vec::Vec;
@@ -249,24 +248,23 @@ impl<H: Host + ?Sized> Env for Chain<'_, H> {
         if let Some((_, s)) = self.series.iter().find(|(a, _)| *a == option) {
             return Ok(*s);
         }
-        let known = view(
-            self.host,
-            self.sources.factory,
-            IOptionFactory::isSeriesCall::SELECTOR,
-            &[option.word()],
-            1,
-        )?;
-        if known[0].is_zero() {
+        // The terms are in the token's code and its address commits to them: one code read
+        // instead of asking the factory (`isSeries`) and the token (`seriesInfo`), 18k less.
+        let host = self.host;
+        let code = host.code(option);
+        let Some(t) = verified_series(self.sources.factory, option, &code, |b| {
+            host.native_keccak256(b)
+        }) else {
             return Err(EscrowError::from(I::UnknownSeries { option }));
-        }
-        let w = view(
-            self.host,
-            option,
-            IOptionToken::seriesInfoCall::SELECTOR,
-            &[],
-            6,
-        )?;
-        let s = series_of(&w);
+        };
+        let s = Series {
+            underlying: t.underlying,
+            strike_asset: t.strike_asset,
+            collateral: t.collateral,
+            is_put: t.is_put,
+            strike: t.strike_price,
+            expiry: t.expiry,
+        };
         self.series.push((option, s));
         Ok(s)
     }

@@ -180,7 +180,8 @@ impl MarginEngine {
         Ok(payout)
     }
 
-    /// Settles an expired vault and sends what is left to `to`.
+    /// Settles an expired vault and sends what is left to `to`. The caller must be the owner or
+    /// an operator it approved (the escrow checks, as it applies the outcome).
     pub fn settle_vault(
         &mut self,
         owner: Address,
@@ -188,22 +189,6 @@ impl MarginEngine {
         to: Address,
     ) -> EngineResult<U256> {
         let caller = self.vm().msg_sender();
-        if caller != owner {
-            let escrow = self.escrow.get();
-            let selector = ICollateralEscrow::isOperatorCall::SELECTOR;
-            let approved = view(
-                self.vm(),
-                escrow,
-                selector,
-                &[owner.word(), caller.word()],
-                1,
-            )?;
-            if approved[0].is_zero() {
-                return Err(EngineRevert::from(EscrowError::from(
-                    ICollateralEscrow::Unauthorized { caller },
-                )));
-            }
-        }
         let mut vault = self.load_vault(owner, vault_id)?;
         let asset = vault.collateral_asset;
         let mut env = Chain::new(self.vm(), self.sources(), &no_exposure);
@@ -223,7 +208,7 @@ impl MarginEngine {
             owner,
             vault_id,
             &[
-                (APPLY_CLOSE, Address::ZERO, Address::ZERO, U256::ZERO),
+                (APPLY_CLOSE, Address::ZERO, caller, U256::ZERO),
                 (APPLY_PAY, asset, to, s.payout),
             ],
         )?;

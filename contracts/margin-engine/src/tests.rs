@@ -123,25 +123,6 @@ fn implementation_locks_itself() {
 }
 
 #[test]
-fn only_owners_and_their_operators_settle() {
-    let (vm, mut engine) = setup();
-    vm.set_sender(BOB);
-    vm.mock_static_call(
-        ESCROW,
-        ICollateralEscrow::isOperatorCall {
-            owner: ALICE,
-            operator: BOB,
-        }
-        .abi_encode(),
-        Ok(false.abi_encode()),
-    );
-    assert_eq!(
-        engine.settle_vault(ALICE, U256::from(1), BOB),
-        Err(err(I::Unauthorized { caller: BOB }))
-    );
-}
-
-#[test]
 fn engine_errors_share_the_escrows_selectors() {
     use abi::escrow::ICollateralEscrow as E;
     assert_eq!(I::Unauthorized::SELECTOR, E::Unauthorized::SELECTOR);

@@ -17,9 +17,9 @@ extern crate alloc;
 
 use abi::erc20::IERC20;
 use abi::option_factory::{
-    clone_init_code, create2_preimage, product_id_preimage, series_init_code_of,
-    series_salt_preimage, IOptionFactory, SeriesArgs, EXPIRY_TIME_OF_DAY, MAX_EXPIRY_HORIZON,
-    MAX_STRIKE, SECONDS_PER_DAY, SERIES_CODE_LEN,
+    clone_init_code, create2_preimage, product_id_preimage, series_salt_preimage, verified_series,
+    IOptionFactory, SeriesArgs, EXPIRY_TIME_OF_DAY, MAX_EXPIRY_HORIZON, MAX_STRIKE,
+    SECONDS_PER_DAY, SERIES_CODE_LEN,
 };
 use abi::option_token::{symbol_bytes, MAX_ASSET_SYMBOL_BYTES};
 use abi::proxy::IInitializable::InvalidInitialization;
@@ -397,22 +397,11 @@ impl OptionFactory {
         if self.vm().code_size(token) != SERIES_CODE_LEN {
             return false;
         }
-        let code = self.vm().code(token);
-        let (Some(series), Ok(code)) = (
-            SeriesArgs::from_code(&code),
-            <[u8; SERIES_CODE_LEN]>::try_from(code.as_slice()),
-        ) else {
-            return false;
-        };
-        let salt = self.salt(
-            series.underlying,
-            series.strike_asset,
-            series.collateral(),
-            series.is_put,
-            series.strike_price,
-            series.expiry,
-        );
-        token == self.clone_address(salt, &series_init_code_of(&code))
+        let vm = self.vm();
+        verified_series(vm.contract_address(), token, &vm.code(token), |b| {
+            vm.native_keccak256(b)
+        })
+        .is_some()
     }
 
     pub fn series_count(&self) -> U256 {
