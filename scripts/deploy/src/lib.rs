@@ -280,6 +280,20 @@ impl Deployer {
 
     /// Sends a transaction and waits for its receipt; a revert becomes an error with its data.
     pub async fn send(&self, tx: TransactionRequest) -> Result<TransactionReceipt, DeployError> {
+        // An exact estimate is made against the latest block; the transaction runs in the next,
+        // with a later timestamp, and Stylus ink depends on the values computed (time to expiry,
+        // auction progress): a fifth more keeps such a transaction from running out of gas.
+        let tx = match tx.gas {
+            Some(_) => tx,
+            None => {
+                let estimate = self
+                    .provider
+                    .estimate_gas(tx.clone())
+                    .await
+                    .map_err(DeployError::from_rpc)?;
+                tx.with_gas_limit(estimate.saturating_add(estimate / 5))
+            }
+        };
         let pending = self
             .provider
             .send_transaction(tx)
